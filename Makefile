@@ -1,0 +1,56 @@
+# stancewatch — the two commands that matter: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+N ?= 1000 5000
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install demo test faults train eval bench-model bench bench-warehouse server lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel (a newer torch would pull a multi-GB CUDA build)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m flows.demo --db data/demo.duckdb --report data/demo-report
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+faults: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_faults.py -s
+
+train: $(STAMP)
+	$(PY) -m models.train --seed 13
+
+eval: $(STAMP)
+	$(PY) -m models.evaluate
+
+bench-model: $(STAMP)
+	$(PY) -m models.bench
+
+bench: $(STAMP)
+	$(PY) -m flows.bench $(N)
+
+bench-warehouse: $(STAMP)
+	$(PY) -m warehouse.bench
+
+server: $(STAMP)
+	mkdir -p data/prefect-home
+	PREFECT_HOME=$(CURDIR)/data/prefect-home $(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check flows extractors models warehouse tests
+
+clean:
+	rm -rf data .pytest_cache
