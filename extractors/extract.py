@@ -1,0 +1,107 @@
+"""Article text and metadata from HTML, with trafilatura."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import trafilatura
+from lxml import html as lxml_html
+
+MIN_TEXT_CHARS = 250
+MAX_TREE_SIZE = 200_000
+
+
+class ExtractionError(ValueError):
+    """The page yielded no usable article text."""
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    site_name: str | None
+    language: str | None
+    text: str
+    declared_canonical: str | None
+
+
+_CANONICAL_PATTERNS = (
+    re.compile(rb"""<link[^>]+rel=["']?canonical["']?[^>]*>""", re.IGNORECASE),
+    re.compile(rb"""<meta[^>]+property=["']og:url["'][^>]*>""", re.IGNORECASE),
+)
+_HREF = re.compile(rb"""(?:href|content)=["']([^"']+)["']""", re.IGNORECASE)
+_LANG = re.compile(rb"""<html[^>]*\blang=["']?([A-Za-z]{2,3})""", re.IGNORECASE)
+
+
+def declared_canonical(content: bytes) -> str | None:
+    """rel=canonical, else og:url, from the page head (regex: cheap and robust to bad HTML)."""
+    head = content[:200_000]
+    for pattern in _CANONICAL_PATTERNS:
+        for tag in pattern.findall(head):
+            found = _HREF.search(tag)
+            if found:
+                return found.group(1).decode("utf-8", errors="replace").strip()
+    return None
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _meta_published(content: bytes) -> datetime | None:
+    """article:published_time carries the time of day that trafilatura's date drops."""
+    found = re.search(
+        rb"""<meta[^>]+property=["']article:published_time["'][^>]+content=["']([^"']+)["']""",
+        content[:200_000], re.IGNORECASE)
+    return _parse_date(found.group(1).decode("ascii", "replace")) if found else None
+
+
+def extract_article(content: bytes, url: str, min_chars: int = MIN_TEXT_CHARS) -> ExtractedArticle:
+    """Main text plus metadata; raises ExtractionError when there is too little text."""
+    try:
+        tree = lxml_html.fromstring(content)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True, max_tree_size=MAX_TREE_SIZE,
+    )
+    text = (document.text if document is not None else "") or ""
+    text = text.strip()
+    if len(text) < min_chars:
+        raise ExtractionError(f"extracted {len(text)} characters of text (minimum {min_chars})")
+    language_match = _LANG.search(content[:5000])
+    language = language_match.group(1).decode().lower() if language_match else None
+    published = _meta_published(content) or _parse_date(document.date)
+    return ExtractedArticle(
+        title=document.title,
+        author=document.author,
+        published_at=published,
+        site_name=document.sitename,
+        language=language or _guess_language(text),
+        text=text,
+        declared_canonical=declared_canonical(content),
+    )
+
+
+_ENGLISH_MARKERS = frozenset(
+    "the and of to in that is was for on with as said by at from his her it be are have".split()
+)
+
+
+def _guess_language(text: str) -> str | None:
+    """Cheap check used when the page declares none: English or unknown."""
+    words = re.findall(r"[a-z]+", text[:3000].lower())
+    if not words:
+        return None
+    share = sum(word in _ENGLISH_MARKERS for word in words) / len(words)
+    return "en" if share > 0.12 else None

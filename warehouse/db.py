@@ -1,0 +1,332 @@
+"""DuckDB warehouse: connections, the run lock, migrations and writers.
+
+DuckDB allows one read-write process per file. A run takes an exclusive lock file
+for its whole duration (a second run gets a clear message), but opens the database
+only for short transactions, so readers (reports) get in between them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.records import ArticleRecord, FailureRecord, FeedState, RunStats
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+VIEWS_DIR = PACKAGE_DIR / "views"
+QUERIES_DIR = PACKAGE_DIR / "queries"
+LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+
+
+class WarehouseError(RuntimeError):
+    """A problem with the warehouse file a user can act on (one line)."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process is writing to the warehouse."""
+
+
+def load_sql(name: str) -> str:
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def article_id_for(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def check_db_path(path: Path, must_exist: bool = False) -> None:
+    if path.is_dir():
+        raise WarehouseError(f"--db {path} is a directory, not a DuckDB file")
+    if must_exist and not path.exists():
+        raise WarehouseError(f"no warehouse at {path} (run `stancewatch run` first)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not must_exist and not parent.exists():
+        raise WarehouseError(f"--db {path}: folder {parent} does not exist")
+    if path.exists() and not must_exist and not os.access(path, os.W_OK):
+        raise WarehouseError(f"--db {path} is read-only")
+    if not path.exists() and not must_exist and not os.access(parent, os.W_OK):
+        raise WarehouseError(f"--db {path}: folder {parent} is not writable")
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Exclusive lock for the duration of a run: one writer per warehouse."""
+    lock_path = Path(f"{path}.lock")
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise WarehouseBusyError(
+                f"another stancewatch run ({holder}) is writing to {path}; try again when it ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {datetime.now().isoformat(timespec='seconds')}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0
+            ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; readers wait up to `wait_seconds` for a writer's transaction."""
+    check_db_path(path, must_exist=read_only)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not any(message in str(exc) for message in LOCK_MESSAGES):
+                raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"{path} is locked by another process (a run or an open DuckDB session)"
+                ) from exc
+            time.sleep(0.1)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+    try:
+        if not read_only:
+            migrate(connection)
+        yield connection
+    finally:
+        connection.close()
+
+
+def _migration_files() -> list[tuple[int, Path]]:
+    found = []
+    for file in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        found.append((int(file.name.split("_", 1)[0]), file))
+    return found
+
+
+def _views_digest() -> str:
+    digest = hashlib.sha256()
+    for file in sorted(VIEWS_DIR.glob("*.sql")):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def migrate(connection: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations, each in its own transaction, then refresh views if changed."""
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    applied = {row[0] for row in connection.execute("SELECT version FROM schema_migrations").fetchall()}
+    done: list[int] = []
+    for version, file in _migration_files():
+        if version in applied:
+            continue
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(file.read_text(encoding="utf-8"))
+            connection.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, file.stem]
+            )
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+        done.append(version)
+    connection.execute("CREATE TABLE IF NOT EXISTS view_state (digest VARCHAR)")
+    current = connection.execute("SELECT digest FROM view_state").fetchone()
+    digest = _views_digest()
+    if done or current is None or current[0] != digest:
+        connection.execute("BEGIN TRANSACTION")
+        for file in sorted(VIEWS_DIR.glob("*.sql")):
+            connection.execute(file.read_text(encoding="utf-8"))
+        connection.execute("DELETE FROM view_state")
+        connection.execute("INSERT INTO view_state VALUES (?)", [digest])
+        connection.execute("COMMIT")
+    return done
+
+
+def schema_version(connection: duckdb.DuckDBPyConnection) -> int:
+    row = connection.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+# --------------------------------------------------------------------------- writers
+def start_run(connection: duckdb.DuckDBPyConnection, run_id: str, flow: str,
+              model_version: str | None) -> None:
+    connection.execute(load_sql("start_run"),
+                       {"run_id": run_id, "flow": flow, "model_version": model_version})
+
+
+def finish_run(connection: duckdb.DuckDBPyConnection, run_id: str, stats: RunStats,
+               status: str, error: str | None = None) -> None:
+    params = dict(vars(stats))
+    params.update(run_id=run_id, status=status, error=error)
+    connection.execute(load_sql("finish_run"), params)
+
+
+def record_failures(connection: duckdb.DuckDBPyConnection, run_id: str,
+                    failures: Sequence[FailureRecord]) -> None:
+    for failure in failures:
+        connection.execute(load_sql("insert_failure"), {
+            "run_id": run_id, "url": failure.url, "stage": failure.stage,
+            "error": failure.error[:2000], "feed_url": failure.feed_url,
+        })
+
+
+def feed_states(connection: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
+    rows = connection.execute(load_sql("feed_state")).fetchall()
+    return {row[0]: FeedState(*row) for row in rows}
+
+
+def save_feed_states(connection: duckdb.DuckDBPyConnection, states: Sequence[FeedState]) -> None:
+    for state in states:
+        connection.execute(load_sql("upsert_feed_state"), vars(state))
+
+
+def known_urls(connection: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> dict[str, str]:
+    """Map each already-stored URL (canonical or alias) to its article_id."""
+    if not urls:
+        return {}
+    candidate_urls = pa.table({"url": list(dict.fromkeys(urls))})  # noqa: F841 - used by SQL
+    connection.register("candidate_urls", candidate_urls)
+    try:
+        return dict(connection.execute(load_sql("known_urls")).fetchall())
+    finally:
+        connection.unregister("candidate_urls")
+
+
+def find_original(connection: duckdb.DuckDBPyConnection, article_id: str, content_hash: str,
+                  simhash: int, max_distance: int) -> str | None:
+    row = connection.execute(load_sql("find_original"), {
+        "article_id": article_id, "content_hash": content_hash, "simhash": simhash,
+        "max_distance": max_distance,
+    }).fetchone()
+    return row[0] if row else None
+
+
+def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
+    article_rows = {name: [] for name in (
+        "article_id", "url", "source", "domain", "title", "author", "published_at", "language",
+        "text", "content_hash", "simhash", "duplicate_of", "feed_url", "fetched_at", "run_id")}
+    aliases: dict[str, list] = {"url": [], "article_id": []}
+    sentences: dict[str, list] = {"article_id": [], "sentence_index": [], "sentence": []}
+    mentions: dict[str, list] = {name: [] for name in (
+        "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
+        "model_version")}
+    stances: dict[str, list] = {name: [] for name in (
+        "article_id", "topic", "stance", "confidence", "mentions", "model_version")}
+    for article in articles:
+        for name in article_rows:
+            article_rows[name].append(run_id if name == "run_id" else getattr(article, name))
+        for alias in {article.url, *article.aliases}:
+            aliases["url"].append(alias)
+            aliases["article_id"].append(article.article_id)
+        for index, sentence in enumerate(article.sentences):
+            sentences["article_id"].append(article.article_id)
+            sentences["sentence_index"].append(index)
+            sentences["sentence"].append(sentence)
+        for mention in article.mentions:
+            mentions["article_id"].append(article.article_id)
+            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group"):
+                mentions[name].append(getattr(mention, name))
+            mentions["model_version"].append(article.model_version)
+        for stance in article.stances:
+            stances["article_id"].append(article.article_id)
+            for name in ("topic", "stance", "confidence", "mentions"):
+                stances[name].append(getattr(stance, name))
+            stances["model_version"].append(article.model_version)
+    schema_overrides = {
+        "published_at": pa.timestamp("us", tz="UTC"), "fetched_at": pa.timestamp("us", tz="UTC"),
+        "simhash": pa.int64(),
+    }
+    article_table = pa.table({
+        name: pa.array(values, type=schema_overrides.get(name, pa.string()))
+        for name, values in article_rows.items()
+    })
+    return {
+        "new_articles": article_table,
+        "new_aliases": pa.table({"url": pa.array(aliases["url"], pa.string()),
+                                 "article_id": pa.array(aliases["article_id"], pa.string())}),
+        "new_sentences": pa.table({
+            "article_id": pa.array(sentences["article_id"], pa.string()),
+            "sentence_index": pa.array(sentences["sentence_index"], pa.int32()),
+            "sentence": pa.array(sentences["sentence"], pa.string())}),
+        "new_mentions": pa.table({
+            "article_id": pa.array(mentions["article_id"], pa.string()),
+            "sentence_index": pa.array(mentions["sentence_index"], pa.int32()),
+            "topic": pa.array(mentions["topic"], pa.string()),
+            "stance": pa.array(mentions["stance"], pa.string()),
+            "confidence": pa.array(mentions["confidence"], pa.float64()),
+            "actor": pa.array(mentions["actor"], pa.string()),
+            "actor_group": pa.array(mentions["actor_group"], pa.string()),
+            "model_version": pa.array(mentions["model_version"], pa.string())}),
+        "new_article_stances": pa.table({
+            "article_id": pa.array(stances["article_id"], pa.string()),
+            "topic": pa.array(stances["topic"], pa.string()),
+            "stance": pa.array(stances["stance"], pa.string()),
+            "confidence": pa.array(stances["confidence"], pa.float64()),
+            "mentions": pa.array(stances["mentions"], pa.int32()),
+            "model_version": pa.array(stances["model_version"], pa.string())}),
+    }
+
+
+def _write_tables(connection: duckdb.DuckDBPyConnection, run_id: str,
+                  tables: dict[str, pa.Table], failures: Sequence[FailureRecord]) -> None:
+    """Insert registered batch tables in one transaction: an article is stored whole or not at all."""
+    for name, table in tables.items():
+        connection.register(name, table)
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            if tables["new_articles"].num_rows:
+                for statement in ("insert_articles", "insert_aliases", "insert_sentences",
+                                  "replace_stances"):
+                    connection.execute(load_sql(statement))
+            record_failures(connection, run_id, failures)
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        for name in tables:
+            connection.unregister(name)
+
+
+def store_articles(connection: duckdb.DuckDBPyConnection, run_id: str,
+                   articles: Sequence[ArticleRecord], failures: Sequence[FailureRecord] = ()
+                   ) -> None:
+    _write_tables(connection, run_id, _arrow_tables(run_id, articles), failures)
+
+
+def write_parquet_batch(directory: Path, run_id: str, batch_number: int,
+                        articles: Sequence[ArticleRecord]) -> Path:
+    """Hand a batch over as Parquet files (for workers that must not open the warehouse)."""
+    import pyarrow.parquet as pq
+
+    folder = directory / f"{run_id}-{batch_number:06d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in _arrow_tables(run_id, articles).items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    return folder
+
+
+def load_parquet_batch(connection: duckdb.DuckDBPyConnection, run_id: str, folder: Path,
+                       failures: Sequence[FailureRecord] = ()) -> None:
+    """The single writer loads a worker's Parquet batch in one transaction."""
+    import pyarrow.parquet as pq
+
+    tables = {file.stem: pq.read_table(file) for file in folder.glob("*.parquet")}
+    _write_tables(connection, run_id, tables, failures)

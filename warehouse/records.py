@@ -1,0 +1,81 @@
+"""Typed records that pass from the pipeline into the warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MentionRecord:
+    sentence_index: int
+    topic: str
+    stance: str
+    confidence: float
+    actor: str | None
+    actor_group: str | None
+
+
+@dataclass(frozen=True)
+class ArticleStanceRecord:
+    topic: str
+    stance: str
+    confidence: float
+    mentions: int
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    article_id: str
+    url: str
+    source: str
+    domain: str
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    language: str | None
+    text: str
+    content_hash: str
+    simhash: int
+    feed_url: str | None
+    fetched_at: datetime
+    sentences: list[str]
+    mentions: list[MentionRecord]
+    stances: list[ArticleStanceRecord]
+    model_version: str
+    aliases: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    url: str
+    stage: str
+    error: str
+    feed_url: str | None = None
+
+
+@dataclass
+class RunStats:
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    feeds_not_modified: int = 0
+    articles_seen: int = 0
+    articles_new: int = 0
+    duplicates: int = 0
+    failures: int = 0
+    mentions_new: int = 0
+    http_requests: int = 0
+    http_not_modified: int = 0
+    fetch_seconds: float = 0.0
+    extract_seconds: float = 0.0
+    classify_seconds: float = 0.0
+    store_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class FeedState:
+    feed_url: str
+    etag: str | None
+    last_modified: str | None
+    last_status: str
