@@ -8,9 +8,15 @@ from datetime import UTC, datetime
 
 import trafilatura
 from lxml import html as lxml_html
+from trafilatura.settings import use_config
 
 MIN_TEXT_CHARS = 250
 MAX_TREE_SIZE = 200_000
+# signal-based extraction timeouts only work in the main thread; we extract in threads
+# and bound work with the fetch size cap and MAX_TREE_SIZE instead.
+_TRAFILATURA_CONFIG = use_config()
+_TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+_TRAFILATURA_CONFIG.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_TREE_SIZE))
 
 
 class ExtractionError(ValueError):
@@ -73,7 +79,7 @@ def extract_article(content: bytes, url: str, min_chars: int = MIN_TEXT_CHARS) -
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
-        favor_precision=True, max_tree_size=MAX_TREE_SIZE,
+        favor_precision=True, config=_TRAFILATURA_CONFIG,
     )
     text = (document.text if document is not None else "") or ""
     text = text.strip()

@@ -38,6 +38,7 @@ class Settings:
     max_retry_after: float = 30.0
     per_domain_concurrency: int = 2
     fetch_workers: int = 8
+    max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
     respect_robots: bool = True

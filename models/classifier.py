@@ -40,7 +40,7 @@ class StanceClassifier:
     def model_version(self) -> str:
         return self.scorer.model_version
 
-    def _combine(self, scores: list[dict[str, list[float]]],
+    def combine(self, scores: list[dict[str, list[float]]],
                  holders: Sequence[Holder | None]) -> list[SentenceStance]:
         results = []
         for row, holder in zip(scores, holders, strict=True):
@@ -55,12 +55,12 @@ class StanceClassifier:
     def classify_texts(self, texts: Sequence[str]) -> list[SentenceStance]:
         """Independent texts (a sentence or a paragraph each)."""
         holders = [find_holder(text, self.actors) for text in texts]
-        return self._combine(self.scorer.score(texts), holders)
+        return self.combine(self.scorer.score(texts), holders)
 
     def classify_article(self, sentences: Sequence[str]) -> list[SentenceStance]:
         """Sentences of one article in order: pronouns and multi-sentence quotes take
         their holder from the neighbouring sentences."""
-        return self._combine(self.scorer.score(sentences), self.article_holders(sentences))
+        return self.combine(self.scorer.score(sentences), self.article_holders(sentences))
 
     def article_holders(self, sentences: Sequence[str]) -> list[Holder | None]:
         holders: list[Holder | None] = []

@@ -146,7 +146,8 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[int]:
             raise
         done.append(version)
     connection.execute("CREATE TABLE IF NOT EXISTS view_state (digest VARCHAR)")
-    current = connection.execute("SELECT digest FROM view_state").fetchone()
+    rows = connection.execute("SELECT digest FROM view_state").fetchall()
+    current = rows[0] if rows else None
     digest = _views_digest()
     if done or current is None or current[0] != digest:
         connection.execute("BEGIN TRANSACTION")
@@ -159,8 +160,8 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def schema_version(connection: duckdb.DuckDBPyConnection) -> int:
-    row = connection.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return int(row[0] or 0)
+    rows = connection.execute("SELECT max(version) FROM schema_migrations").fetchall()
+    return int(rows[0][0] or 0)
 
 
 # --------------------------------------------------------------------------- writers
@@ -210,11 +211,11 @@ def known_urls(connection: duckdb.DuckDBPyConnection, urls: Sequence[str]) -> di
 
 def find_original(connection: duckdb.DuckDBPyConnection, article_id: str, content_hash: str,
                   simhash: int, max_distance: int) -> str | None:
-    row = connection.execute(load_sql("find_original"), {
+    rows = connection.execute(load_sql("find_original"), {
         "article_id": article_id, "content_hash": content_hash, "simhash": simhash,
         "max_distance": max_distance,
-    }).fetchone()
-    return row[0] if row else None
+    }).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
@@ -330,3 +331,49 @@ def load_parquet_batch(connection: duckdb.DuckDBPyConnection, run_id: str, folde
 
     tables = {file.stem: pq.read_table(file) for file in folder.glob("*.parquet")}
     _write_tables(connection, run_id, tables, failures)
+
+
+def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
+                    results: Sequence[tuple[Sequence, Sequence]], model_version: str) -> int:
+    """Swap the stances of stored articles for new ones (reclassification), atomically."""
+    mentions: dict[str, list] = {k: [] for k in (
+        "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group")}
+    stances: dict[str, list] = {k: [] for k in ("article_id", "topic", "stance", "confidence",
+                                                 "mentions")}
+    for article_id, (article_mentions, article_stances) in zip(article_ids, results, strict=True):
+        for mention in article_mentions:
+            mentions["article_id"].append(article_id)
+            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group"):
+                mentions[name].append(getattr(mention, name))
+        for stance in article_stances:
+            stances["article_id"].append(article_id)
+            for name in ("topic", "stance", "confidence", "mentions"):
+                stances[name].append(getattr(stance, name))
+    tables = {
+        "new_articles": pa.table({"article_id": pa.array(list(article_ids), pa.string())}),
+        "new_mentions": pa.table({**{k: pa.array(v, pa.int32() if k == "sentence_index" else
+                                                 pa.float64() if k == "confidence" else pa.string())
+                                     for k, v in mentions.items()},
+                                  "model_version": pa.array([model_version] * len(
+                                      mentions["article_id"]), pa.string())}),
+        "new_article_stances": pa.table({**{k: pa.array(v, pa.int32() if k == "mentions" else
+                                                        pa.float64() if k == "confidence"
+                                                        else pa.string())
+                                            for k, v in stances.items()},
+                                         "model_version": pa.array([model_version] * len(
+                                             stances["article_id"]), pa.string())}),
+    }
+    for name, table in tables.items():
+        connection.register(name, table)
+    try:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(load_sql("replace_stances"))
+            connection.execute("COMMIT")
+        except Exception:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        for name in tables:
+            connection.unregister(name)
+    return len(mentions["article_id"])

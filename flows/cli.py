@@ -1,0 +1,236 @@
+"""`stancewatch` command line: thin wrappers that parse options and call one function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class UsageError(Exception):
+    """Bad input from the user: one line, exit code 2."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _quiet_environment() -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _check_run_inputs(args: argparse.Namespace):
+    """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
+    from flows.config import ConfigError, load_config
+    from warehouse.db import WarehouseError, check_db_path
+
+    try:
+        config = load_config(Path(args.feeds))
+        check_db_path(Path(args.db))
+    except (ConfigError, WarehouseError) as exc:
+        raise UsageError(str(exc)) from None
+    return config
+
+
+def _print_summary(summary: dict) -> None:
+    stats = summary["stats"]
+    print(f"run {summary['run_id']} ({summary['flow']}) {summary['status']}: "
+          f"feeds ok {stats['feeds_ok']}, not modified {stats['feeds_not_modified']}, "
+          f"failed {stats['feeds_failed']}; articles new {stats['articles_new']}, "
+          f"duplicates {stats['duplicates']}, mentions {stats['mentions_new']}, "
+          f"failures {stats['failures']}; HTTP requests {stats['http_requests']} "
+          f"({stats['http_not_modified']} not modified); model {summary['model_version']}")
+    for failure in summary["failures"][:20]:
+        print(f"  failed [{failure['stage']}] {failure['url']}: {failure['error']}")
+    if len(summary["failures"]) > 20:
+        print(f"  … and {len(summary['failures']) - 20} more (SELECT * FROM failures)")
+
+
+def command_run(args: argparse.Namespace) -> int:
+    _check_run_inputs(args)
+    from flows.daily import daily_flow
+
+    summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model)
+    _print_summary(summary)
+    return 0
+
+
+def command_backfill(args: argparse.Namespace) -> int:
+    _check_run_inputs(args)
+    if args.until < args.since:
+        raise UsageError(f"--until {args.until} is before --since {args.since}")
+    if args.urls and not Path(args.urls).is_file():
+        raise UsageError(f"--urls {args.urls}: no such file")
+    if args.reclassify:
+        from flows.daily import reclassify_flow
+
+        summary = reclassify_flow(args.db, args.since, args.until, args.model)
+        print(f"reclassified {summary['stats']['articles_seen']} articles "
+              f"({summary['stats']['mentions_new']} mentions) with {summary['model_version']}")
+        return 0
+    from flows.daily import backfill_flow
+
+    summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
+                            args.allow_private_networks, args.model)
+    _print_summary(summary)
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    _check_run_inputs(args)
+    from flows.daily import daily_flow
+
+    feeds = str(Path(args.feeds).resolve())
+    db_path = str(Path(args.db).resolve())
+    schedule = {"interval": args.interval} if args.interval else {"cron": args.cron}
+    daily_flow.serve(name=args.name, parameters={
+        "feeds_file": feeds, "db_path": db_path,
+        "allow_private_networks": args.allow_private_networks, "model": args.model,
+    }, **schedule)
+    return 0
+
+
+def command_classify(args: argparse.Namespace) -> int:
+    from models.classifier import ModelLoadError, load_classifier
+
+    try:
+        classifier = load_classifier(args.model)
+    except ModelLoadError as exc:
+        raise UsageError(str(exc)) from None
+    batch: list[tuple[object, str]] = []
+
+    def flush() -> None:
+        results = classifier.classify_texts([text for _, text in batch])
+        for (identifier, _), result in zip(batch, results, strict=True):
+            sys.stdout.write(json.dumps({"id": identifier, **result.as_json()},
+                                        ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        batch.clear()
+
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            text = record["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            print(f"stancewatch classify: line {number}: expected {{\"id\": …, \"text\": \"…\"}} "
+                  f"({exc})", file=sys.stderr)
+            return EXIT_USAGE
+        batch.append((record.get("id"), text))
+        if len(batch) >= args.batch_size:
+            flush()
+    if batch:
+        flush()
+    return 0
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from warehouse.db import WarehouseError
+    from warehouse.report import write_report
+
+    if args.topic and args.topic not in ("membership", "guarantees"):
+        raise UsageError(f"--topic must be membership or guarantees, not {args.topic!r}")
+    try:
+        files = write_report(Path(args.db), Path(args.out), since=args.since, until=args.until,
+                             topic=args.topic, source=args.source)
+    except WarehouseError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report written: {files.html}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stancewatch",
+        description="Stances on security guarantees for Ukraine and Ukraine's NATO membership, "
+                    "from news feeds to a DuckDB warehouse.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def feeds_and_db(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--feeds", required=True, help="FEEDS.toml")
+        sub.add_argument("--db", required=True, help="DuckDB warehouse file")
+        sub.add_argument("--allow-private-networks", action="store_true",
+                         help="allow loopback/private/link-local addresses (local testing)")
+        sub.add_argument("--model", help="classifier: artefact folder or hub model name")
+
+    run = commands.add_parser("run", help="run the daily flow once, now")
+    feeds_and_db(run)
+    run.set_defaults(handler=command_run)
+
+    backfill = commands.add_parser("backfill", help="collect articles published in a date window")
+    feeds_and_db(backfill)
+    backfill.add_argument("--since", type=_date, required=True)
+    backfill.add_argument("--until", type=_date, required=True)
+    backfill.add_argument("--urls", help="file of article URLs, one per line")
+    backfill.add_argument("--reclassify", action="store_true",
+                          help="re-run the current classifier over stored articles in the window")
+    backfill.set_defaults(handler=command_backfill)
+
+    serve = commands.add_parser("serve", help="serve the daily run as a scheduled deployment")
+    feeds_and_db(serve)
+    serve.add_argument("--cron", default="0 6 * * *")
+    serve.add_argument("--interval", type=int, help="seconds between runs (instead of --cron)")
+    serve.add_argument("--name", default="daily")
+    serve.set_defaults(handler=command_serve)
+
+    classify = commands.add_parser("classify", help="classify JSON Lines {id, text} from stdin")
+    classify.add_argument("--model", help="artefact folder or hub model name")
+    classify.add_argument("--batch-size", type=int, default=64)
+    classify.set_defaults(handler=command_classify)
+
+    report = commands.add_parser("report", help="write report.html, report.md and extracts")
+    report.add_argument("--db", required=True)
+    report.add_argument("--out", required=True)
+    report.add_argument("--since", type=_date)
+    report.add_argument("--until", type=_date)
+    report.add_argument("--topic")
+    report.add_argument("--source")
+    report.set_defaults(handler=command_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_environment()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from warehouse.db import WarehouseBusyError, WarehouseError
+
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"stancewatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WarehouseBusyError as exc:
+        print(f"stancewatch: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except WarehouseError as exc:
+        print(f"stancewatch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"stancewatch: run failed: {exc.__class__.__name__}: {exc} (use --debug for the "
+              "traceback)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""The pipeline's steps as plain, typed functions (no Prefect in here).
+
+Flows in flows/daily.py call them as tasks; the benchmark calls them directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from extractors.dedup import NEAR_DUPLICATE_DISTANCE, content_hash, is_near_duplicate, simhash
+from extractors.extract import ExtractedArticle, ExtractionError, extract_article
+from extractors.feeds import FeedError, parse_feed
+from extractors.http import Fetcher, FetchError
+from extractors.sentences import split_sentences
+from extractors.sitemaps import SitemapError, parse_sitemap
+from extractors.urls import canonical_url, domain_of, pick_canonical
+from flows.config import FeedSpec, Settings
+from models.aggregate import Mention, aggregate_article
+from models.classifier import StanceClassifier
+from models.interface import TOPICS
+from warehouse import db
+from warehouse.records import (
+    ArticleRecord,
+    ArticleStanceRecord,
+    FailureRecord,
+    FeedState,
+    MentionRecord,
+)
+
+FUTURE_TOLERANCE = timedelta(days=1)
+CLASSIFIED_LANGUAGES = ("en",)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article URL found in a feed, a sitemap or a URL file."""
+
+    url: str
+    canonical: str
+    feed_url: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass
+class FeedOutcome:
+    feed: FeedSpec
+    status: str  # ok | not_modified | failed
+    candidates: list[Candidate] = field(default_factory=list)
+    failures: list[FailureRecord] = field(default_factory=list)
+    state: FeedState | None = None
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    candidate: Candidate
+    final_url: str
+    canonical: str
+    extracted: ExtractedArticle
+
+
+@dataclass
+class BatchResult:
+    pages: list[FetchedPage]
+    failures: list[FailureRecord]
+    fetch_seconds: float = 0.0
+    extract_seconds: float = 0.0
+    out_of_window: int = 0
+
+
+def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """Dates in the future (beyond a day of clock skew) or before 1990 are unknown."""
+    if value is None:
+        return None
+    now = now or datetime.now(UTC)
+    if value > now + FUTURE_TOLERANCE or value.year < 1990:
+        return None
+    return value
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------------------- feeds
+def poll_feed(fetcher: Fetcher, feed: FeedSpec, state: FeedState | None, settings: Settings,
+              conditional: bool = True) -> FeedOutcome:
+    """Fetch and parse one feed; every problem becomes a recorded failure of this feed."""
+    try:
+        result = fetcher.get(
+            feed.url, kind="feed",
+            etag=state.etag if state and conditional else None,
+            last_modified=state.last_modified if state and conditional else None,
+        )
+    except FetchError as exc:
+        return FeedOutcome(feed, "failed", failures=[FailureRecord(feed.url, "feed", exc.reason, feed.url)])
+    if result.not_modified:
+        return FeedOutcome(feed, "not_modified",
+                           state=FeedState(feed.url, state.etag if state else None,
+                                           state.last_modified if state else None, "not_modified"))
+    try:
+        parsed = parse_feed(result.content, result.final_url, result.content_type)
+    except FeedError as exc:
+        return FeedOutcome(feed, "failed", failures=[FailureRecord(feed.url, "feed", str(exc), feed.url)])
+    failures = [FailureRecord(f"{feed.url}#{label}", "feed", reason, feed.url)
+                for label, reason in parsed.skipped]
+    entries = parsed.entries
+    if len(entries) > settings.max_items_per_feed:
+        failures.append(FailureRecord(
+            feed.url, "feed", f"feed has {len(entries):,} items; only the first "
+            f"{settings.max_items_per_feed:,} were processed (max_items_per_feed)", feed.url))
+        entries = entries[: settings.max_items_per_feed]
+    candidates = [
+        Candidate(entry.url, canonical_url(entry.url), feed.url, feed.language,
+                  sane_date(entry.published_at))
+        for entry in entries
+    ]
+    return FeedOutcome(feed, "ok", candidates, failures,
+                       FeedState(feed.url, result.etag, result.last_modified, "ok"))
+
+
+def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, FeedState],
+               settings: Settings, conditional: bool = True) -> list[FeedOutcome]:
+    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
+        return list(pool.map(
+            lambda feed: poll_feed(fetcher, feed, states.get(feed.url), settings, conditional),
+            feeds))
+
+
+def sitemap_candidates(fetcher: Fetcher, origins: Iterable[str], since: datetime, until: datetime,
+                       max_sitemaps: int = 50) -> tuple[list[Candidate], list[FailureRecord]]:
+    """Articles announced in the sites' sitemaps (robots.txt Sitemap: lines, else /sitemap.xml)
+    whose date falls in the window; undated entries are kept and checked after extraction."""
+    candidates: list[Candidate] = []
+    failures: list[FailureRecord] = []
+    for origin in dict.fromkeys(origins):
+        queue = fetcher.sitemaps_from_robots(origin) or [origin + "/sitemap.xml"]
+        seen: set[str] = set()
+        while queue and len(seen) < max_sitemaps:
+            sitemap_url = queue.pop(0)
+            if sitemap_url in seen:
+                continue
+            seen.add(sitemap_url)
+            try:
+                result = fetcher.get(sitemap_url, kind="sitemap")
+                parsed = parse_sitemap(result.content)
+            except (FetchError, SitemapError) as exc:
+                failures.append(FailureRecord(sitemap_url, "sitemap", getattr(exc, "reason", str(exc))))
+                continue
+            queue.extend(parsed.children)
+            for entry in parsed.entries:
+                published = sane_date(entry.published_at)
+                if published is not None and not since <= published < until:
+                    continue
+                candidates.append(Candidate(entry.url, canonical_url(entry.url), None, None, published))
+    return candidates, failures
+
+
+def url_file_candidates(path: Path) -> tuple[list[Candidate], list[FailureRecord]]:
+    candidates, failures = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        url = line.strip()
+        if not url or url.startswith("#"):
+            continue
+        if not url.startswith(("http://", "https://")):
+            failures.append(FailureRecord(url, "urls", f"{path}:{number}: not an http(s) URL"))
+            continue
+        candidates.append(Candidate(url, canonical_url(url)))
+    return candidates, failures
+
+
+def new_candidates(connection: duckdb.DuckDBPyConnection, candidates: Iterable[Candidate]
+                   ) -> tuple[list[Candidate], int]:
+    """Drop candidates already stored (by canonical URL or alias) and repeats within the run."""
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.canonical, candidate)
+    known = db.known_urls(connection, list(unique))
+    fresh = [c for key, c in unique.items() if key not in known]
+    return fresh, len(unique) - len(fresh)
+
+
+# ---------------------------------------------------------------------------- pages
+def fetch_page(fetcher: Fetcher, candidate: Candidate, settings: Settings
+               ) -> tuple[FetchedPage | None, FailureRecord | None, float, float]:
+    started = time.perf_counter()
+    try:
+        result = fetcher.get(candidate.url, kind="page")
+    except FetchError as exc:
+        return None, FailureRecord(candidate.url, "fetch", exc.reason, candidate.feed_url), \
+            time.perf_counter() - started, 0.0
+    fetched = time.perf_counter()
+    try:
+        extracted = extract_article(result.content, result.final_url, settings.min_text_chars)
+    except ExtractionError as exc:
+        return None, FailureRecord(candidate.url, "extract", str(exc), candidate.feed_url), \
+            fetched - started, time.perf_counter() - fetched
+    except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the run
+        return None, FailureRecord(candidate.url, "extract", f"extractor crashed: {exc!r}"[:300],
+                                   candidate.feed_url), fetched - started, time.perf_counter() - fetched
+    canonical = pick_canonical(result.final_url, extracted.declared_canonical)
+    page = FetchedPage(candidate, result.final_url, canonical, extracted)
+    return page, None, fetched - started, time.perf_counter() - fetched
+
+
+def fetch_pages(fetcher: Fetcher, candidates: Sequence[Candidate], settings: Settings,
+                window: tuple[datetime, datetime] | None = None) -> BatchResult:
+    """Fetch and extract a batch concurrently (the per-domain gate keeps it polite)."""
+    batch = BatchResult([], [])
+    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
+        for page, failure, fetch_s, extract_s in pool.map(
+                lambda c: fetch_page(fetcher, c, settings), candidates):
+            batch.fetch_seconds += fetch_s
+            batch.extract_seconds += extract_s
+            if failure:
+                batch.failures.append(failure)
+            elif page is not None:
+                if window and not _in_window(page, window):
+                    batch.out_of_window += 1
+                    continue
+                batch.pages.append(page)
+    return batch
+
+
+def _published(page: FetchedPage) -> datetime | None:
+    return sane_date(page.extracted.published_at) or page.candidate.published_at
+
+
+def _in_window(page: FetchedPage, window: tuple[datetime, datetime]) -> bool:
+    published = _published(page)
+    return published is not None and window[0] <= published < window[1]
+
+
+# ---------------------------------------------------------------------------- classify
+def _mentions_from(stances: Sequence) -> list[MentionRecord]:
+    mentions = []
+    for index, stance in enumerate(stances):
+        for topic in TOPICS:
+            judged = stance.topic(topic)
+            if judged.stance != "none":
+                mentions.append(MentionRecord(index, topic, judged.stance,
+                                              round(judged.confidence, 4),
+                                              stance.actor, stance.actor_group))
+    return mentions
+
+
+def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStanceRecord]:
+    aggregated = aggregate_article(
+        [Mention(m.topic, m.stance, m.confidence) for m in mentions], TOPICS)
+    return [ArticleStanceRecord(a.topic, a.stance, a.confidence, a.mentions) for a in aggregated]
+
+
+def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequence[Sequence[str]]
+                       ) -> list[tuple[list[MentionRecord], list[ArticleStanceRecord]]]:
+    """One model call for the whole batch; holders resolved per article (context)."""
+    flat = [sentence for sentences in sentences_per_article for sentence in sentences]
+    scores = classifier.scorer.score(flat)
+    results = []
+    offset = 0
+    for sentences in sentences_per_article:
+        own = scores[offset : offset + len(sentences)]
+        offset += len(sentences)
+        stances = classifier.combine(own, classifier.article_holders(sentences))
+        mentions = _mentions_from(stances)
+        results.append((mentions, _article_stances(mentions)))
+    return results
+
+
+def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fetched_at: datetime
+                  ) -> list[ArticleRecord]:
+    """Pages → article records with sentences and stances. Copies (same canonical URL in the
+    batch) collapse into one record; non-English text is stored but not classified."""
+    unique: dict[str, FetchedPage] = {}
+    aliases: dict[str, set[str]] = {}
+    for page in pages:
+        unique.setdefault(page.canonical, page)
+        aliases.setdefault(page.canonical, set()).update(
+            {page.candidate.canonical, canonical_url(page.final_url)})
+    pages = list(unique.values())
+    sentences = [split_sentences(page.extracted.text) for page in pages]
+    classifiable = [i for i, page in enumerate(pages)
+                    if (page.extracted.language or page.candidate.language or "en")[:2]
+                    in CLASSIFIED_LANGUAGES]
+    classified = dict(zip(classifiable, classify_sentences(
+        classifier, [sentences[i] for i in classifiable]), strict=True))
+    records = []
+    for index, page in enumerate(pages):
+        mentions, stances = classified.get(index, ([], []))
+        text = page.extracted.text
+        records.append(ArticleRecord(
+            article_id=db.article_id_for(page.canonical),
+            url=page.canonical,
+            source=page.extracted.site_name or domain_of(page.canonical),
+            domain=domain_of(page.canonical),
+            title=page.extracted.title,
+            author=page.extracted.author,
+            published_at=_published(page),
+            language=page.extracted.language or page.candidate.language,
+            text=text,
+            content_hash=content_hash(text),
+            simhash=simhash(text),
+            feed_url=page.candidate.feed_url,
+            fetched_at=fetched_at,
+            sentences=sentences[index],
+            mentions=mentions,
+            stances=stances,
+            model_version=classifier.model_version,
+            aliases=sorted(aliases[page.canonical] - {page.canonical}),
+        ))
+    return records
+
+
+def link_duplicates(connection: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]
+                    ) -> list[ArticleRecord]:
+    """Mark exact and near copies (of stored articles or of earlier ones in this batch);
+    a copy keeps its text and sentences but no mentions, so trends count it once."""
+    from dataclasses import replace
+
+    ordered = sorted(records, key=lambda r: (r.published_at or r.fetched_at, r.article_id))
+    linked: list[ArticleRecord] = []
+    for record in ordered:
+        original = db.find_original(connection, record.article_id, record.content_hash,
+                                    record.simhash, NEAR_DUPLICATE_DISTANCE)
+        if original is None:
+            original = next((earlier.article_id for earlier in linked
+                             if earlier.duplicate_of is None
+                             and (earlier.content_hash == record.content_hash
+                                  or is_near_duplicate(earlier.simhash, record.simhash))), None)
+        if original is not None:
+            record = replace(record, duplicate_of=original, mentions=[], stances=[])
+        linked.append(record)
+    return linked
+
+
+# ---------------------------------------------------------------------------- windows
+def window_bounds(since: date, until: date) -> tuple[datetime, datetime]:
+    """[since 00:00, until+1 00:00) in UTC: both dates are included."""
+    start = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    end = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
+    return start, end
+
+
+def reclassify_articles(connection: duckdb.DuckDBPyConnection, classifier: StanceClassifier,
+                        article_ids: Sequence[str], on_batch: Callable[[int], None] | None = None
+                        ) -> int:
+    """Re-run the current classifier over stored articles; replaces their stances."""
+    total = 0
+    for batch in chunks(list(article_ids), 64):
+        sentences = [[row[1] for row in connection.execute(
+            db.load_sql("article_sentences"), {"article_id": article_id}).fetchall()]
+            for article_id in batch]
+        results = classify_sentences(classifier, sentences)
+        total += db.replace_stances(connection, batch, results, classifier.model_version)
+        if on_batch:
+            on_batch(len(batch))
+    return total
