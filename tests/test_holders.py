@@ -1,0 +1,305 @@
+"""Holder attribution: who states the stance, on real sentence shapes from news copy."""
+
+from pathlib import Path
+
+import pytest
+
+from models.holders import ACTORS_ENV, DEFAULT_ACTORS, ActorTable, Holder, find_holder
+
+
+@pytest.fixture(scope="module")
+def table() -> ActorTable:
+    return ActorTable.load([DEFAULT_ACTORS])
+
+
+def holder_name(sentence: str, table: ActorTable, previous: Holder | None = None) -> str | None:
+    holder = find_holder(sentence, table, previous)
+    return holder.name if holder else None
+
+
+# ----------------------------------------------------------------------------- quotes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "“Ukraine will become a member of NATO,” Stoltenberg told a news conference.",
+            "Jens Stoltenberg",
+        ),
+        ('"Any Western troops would be legitimate targets," said Lavrov.', "Sergei Lavrov"),
+        ("Peskov said: “There is nothing irreversible about it.”", "Dmitry Peskov"),
+        # the actor inside the quote is the topic, not the speaker
+        (
+            "“Putin has no veto over who joins NATO,” Kallas told reporters in Brussels.",
+            "Kaja Kallas",
+        ),
+        (
+            "“Not in the foreseeable future,” Hungarian Foreign Minister Péter Szijjártó replied "
+            "when a reporter asked whether Budapest could accept Ukraine as an ally.",
+            "Péter Szijjártó",
+        ),
+    ],
+)
+def test_quote_attribution_before_and_after(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+# ------------------------------------------------------------------ titles, possessives
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Kremlin spokesman Dmitry Peskov said on Wednesday that accession was unacceptable.",
+            "Dmitry Peskov",
+        ),
+        ("NATO Secretary General Mark Rutte said the path remained irreversible.", "Mark Rutte"),
+        # "U.S. President" is Trump's alias; the name that follows is the speaker
+        ("U.S. President Joe Biden said Ukraine was not ready for membership.", "Joe Biden"),
+        ("Turkish President Tayyip Erdoğan said Ankara backed Kyiv's bid.", "Recep Tayyip Erdoğan"),
+    ],
+)
+def test_title_and_name_are_one_holder(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Hungary's Orbán said Budapest would veto any invitation.", "Viktor Orbán"),
+        (
+            "Russia's UN envoy Vasily Nebenzya told the Security Council that NATO was to blame.",
+            "Vasily Nebenzya",
+        ),
+        (
+            "Orbán's government has refused to let weapons for Ukraine cross Hungary.",
+            "Government of Hungary",
+        ),
+        (
+            "Starmer's spokesman said Britain would not deploy without a U.S. backstop.",
+            "Keir Starmer",
+        ),
+        ("Orbán's foreign minister said Ukraine should stay a buffer state.", "Péter Szijjártó"),
+        ("The alliance's summit declaration said NATO would support Ukraine's path.", "NATO"),
+        # a different first name: not the table's Orbán
+        (
+            "Orbán's political director Balázs Orbán said Hungary would not send troops.",
+            "Balázs Orbán",
+        ),
+        (
+            "Slovakia's foreign minister, Juraj Blanár, said Bratislava rejected foreign troops.",
+            "Juraj Blanár",
+        ),
+    ],
+)
+def test_possessives_and_appositions(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+def test_staff_of_a_person_is_not_that_person(table):
+    sentence = "Zelensky's chief of staff declined to comment on the NATO clause."
+    assert find_holder(sentence, table) is None
+
+
+# ------------------------------------------------------------ speaker over the topic
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Zelensky said Hungary blocks Ukraine's path to NATO.", "Volodymyr Zelensky"),
+        (
+            "Germany will deliver more air defence systems to Ukraine, Defence Minister Boris "
+            "Pistorius said during a visit to Odesa.",
+            "Boris Pistorius",
+        ),
+        ("Kyiv will not drop its NATO bid, according to Sybiha.", "Andrii Sybiha"),
+        ("Merz declined to say whether Germany would support an invitation.", "Friedrich Merz"),
+        (
+            "German Chancellor Angela Merkel and French President Nicolas Sarkozy blocked a "
+            "Membership Action Plan.",
+            "Angela Merkel",
+        ),
+    ],
+)
+def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Hungary will block any invitation to Ukraine.", "Government of Hungary"),
+        ("Moscow rejects any Western troops in Ukraine.", "Kremlin"),
+        ("The Kremlin said on Thursday it had taken note of the remarks.", "Kremlin"),
+        ("Orbán Vows to Block Kyiv's NATO Bid", "Viktor Orbán"),
+        ("Trump: Ukraine 'Can Forget About' NATO", "Donald Trump"),
+    ],
+)
+def test_actor_as_subject_without_attribution(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+# ----------------------------------------------------------------------- pronouns
+
+
+def test_pronoun_takes_the_previous_sentences_holder(table):
+    rutte = Holder("Mark Rutte", "NATO")
+    assert find_holder("He said the door remained open.", table, previous=rutte) == rutte
+    assert find_holder("The door remains open, he added.", table, previous=rutte) == rutte
+
+
+def test_pronoun_without_context_has_no_holder(table):
+    assert find_holder("He said the door remained open.", table) is None
+    assert find_holder("The door remains open, she added.", table) is None
+
+
+def test_bare_surname_takes_the_previous_full_name(table):
+    expert = Holder("Olena Hrytsenko", "Commentators")
+    sentence = "Hrytsenko said only membership would last."
+    assert find_holder(sentence, table, previous=expert) == expert
+    assert find_holder(sentence, table) == Holder("Hrytsenko", None)
+
+
+# ------------------------------------------------------------------ unknown people
+
+
+def test_named_analyst_not_in_table(table):
+    expected = Holder("Jane Doe", "Commentators")
+    before = "Jane Doe, an analyst at the Atlantic Council, said the guarantees were hollow."
+    after = "The guarantees are hollow, said Jane Doe, a senior fellow at Chatham House."
+    assert find_holder(before, table) == expected
+    assert find_holder(after, table) == expected
+
+
+def test_named_official_not_in_table_gets_the_country_of_the_role(table):
+    sentence = "Senior Russian senator Konstantin Kosachev wrote on Telegram that Moscow objects."
+    assert find_holder(sentence, table) == Holder("Konstantin Kosachev", "Russia")
+
+
+def test_country_outside_the_table_speaks_through_its_government(table):
+    sentence = "India said it had no plans to join a military mission in Ukraine."
+    assert find_holder(sentence, table) == Holder("Government of India", "India")
+    assert holder_name("The Swiss government said neutrality ruled it out.", table) == (
+        "Government of Switzerland"
+    )
+
+
+# ---------------------------------------------------------------------- no holder
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Whether Ukraine will ever join NATO remains one of the most divisive questions.",
+        "Analysts say the alliance's promise has never been matched by a date.",
+        "The talks ended without a date for a further round, diplomats in Brussels said.",
+        "Macron and Starmer met in Paris on Thursday.",
+        "Sweden formally became NATO's 32nd member in March 2024.",
+        "Will Ukraine ever join NATO?",
+    ],
+)
+def test_no_identifiable_holder(table, sentence):
+    assert find_holder(sentence, table) is None
+
+
+# ------------------------------------------------------------------ the alias table
+
+
+def test_find_mentions_longest_first_on_word_boundaries(table):
+    text = "Russian Foreign Minister Sergei Lavrov met Russians and the Russian side."
+    found = [(text[s:e], h.name) for s, e, h in table.find_mentions(text)]
+    assert found == [
+        ("Russian Foreign Minister", "Sergei Lavrov"),
+        ("Sergei Lavrov", "Sergei Lavrov"),
+        ("the Russian side", "Kremlin"),
+    ]
+
+
+def test_find_mentions_prefers_the_longer_overlapping_alias(table):
+    text = "He met the U.S. Secretary of State in Kyiv."
+    found = [(text[s:e], h.name) for s, e, h in table.find_mentions(text)]
+    assert found == [("U.S. Secretary of State", "Marco Rubio"), ("Kyiv", "Government of Ukraine")]
+
+
+def test_canonical(table):
+    assert table.canonical("Peskov") == Holder("Dmitry Peskov", "Russia")
+    assert table.canonical("Dmitry Peskov") == Holder("Dmitry Peskov", "Russia")
+    assert table.canonical("the kremlin") == Holder("Kremlin", "Russia")
+    assert table.canonical("Nobody Known") is None
+
+
+def test_user_toml_extension_from_environment(tmp_path, monkeypatch):
+    extra = tmp_path / "mine.toml"
+    extra.write_text(
+        '[[actor]]\nname = "Jane Roe"\ngroup = "Commentators"\naliases = ["Roe"]\n\n'
+        '[[actor]]\nname = "Dmitry Peskov"\ngroup = "Kremlin staff"\naliases = ["Dima"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(ACTORS_ENV, str(extra))
+    table = ActorTable.load()
+    assert table.canonical("Roe") == Holder("Jane Roe", "Commentators")
+    # a later file overrides the group and extends the aliases of an existing holder
+    assert table.canonical("Dima") == Holder("Dmitry Peskov", "Kremlin staff")
+    assert table.canonical("Kremlin spokesman") == Holder("Dmitry Peskov", "Kremlin staff")
+    assert holder_name("Roe said the guarantees were hollow.", table) == "Jane Roe"
+
+
+def test_user_csv_extension_takes_over_an_alias(tmp_path):
+    extra = tmp_path / "mine.csv"
+    extra.write_text(
+        "name,group,aliases\nDan Sullivan,United States,Sullivan|Senator Sullivan\n"
+        "Hanno Pevkur,Baltic states,Pevkur\n",
+        encoding="utf-8",
+    )
+    table = ActorTable.load([DEFAULT_ACTORS, extra])
+    assert table.canonical("Sullivan") == Holder("Dan Sullivan", "United States")
+    assert table.canonical("Jake Sullivan") == Holder("Jake Sullivan", "United States")
+    assert holder_name("Pevkur said Estonia would send a company.", table) == "Hanno Pevkur"
+
+
+def test_without_environment_only_the_builtin_table(monkeypatch):
+    monkeypatch.delenv(ACTORS_ENV, raising=False)
+    assert ActorTable.load().canonical("Roe") is None
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        ("bad.toml", '[[actor]]\ngroup = "X"\naliases = ["Y"]\n', "actor #1: 'name'"),
+        (
+            "bad.toml",
+            '[[actor]]\nname = "Jane Roe"\naliases = "Roe"\n',
+            "actor 'Jane Roe': 'aliases'",
+        ),
+        (
+            "bad.toml",
+            '[[actor]]\nname = "Jane Roe"\nalias = ["Roe"]\n',
+            "actor 'Jane Roe': unknown key(s) alias",
+        ),
+        ("bad.toml", "[[actor]\nname = 1\n", "not valid TOML"),
+        ("bad.toml", 'name = "Jane Roe"\n', "expected [[actor]] tables"),
+        ("bad.csv", "who,aliases\nJane Roe,Roe\n", "columns name,group,aliases"),
+        ("bad.csv", "name,group,aliases\n,X,Y\n", "line 2: empty 'name'"),
+    ],
+)
+def test_bad_extension_file_names_file_and_entry(tmp_path, filename, content, message):
+    path = tmp_path / filename
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError) as excinfo:
+        ActorTable.load([DEFAULT_ACTORS, path])
+    assert str(path) in str(excinfo.value)
+    assert message in str(excinfo.value)
+
+
+def test_missing_extension_file_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(ACTORS_ENV, str(tmp_path / "nope.toml"))
+    with pytest.raises(ValueError, match="nope.toml: cannot read actor file"):
+        ActorTable.load()
+
+
+def test_builtin_table_loads_from_its_package_path():
+    assert Path(DEFAULT_ACTORS).name == "actors.toml"
+    assert ActorTable.load([DEFAULT_ACTORS]).canonical("Rutte") == Holder("Mark Rutte", "NATO")
