@@ -43,6 +43,7 @@ class FetchPolicy:
     per_domain_concurrency: int = 2
     max_redirects: int = 5
     allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()
     respect_robots: bool = True
 
 
@@ -174,13 +175,16 @@ class Fetcher:
         key = f"{scheme}://{host}"
         if key not in self._allowed_hosts:
             try:
-                check_url_allowed(url, self.policy.allow_private_networks)
+                check_url_allowed(url, self.policy.allow_private_networks,
+                                  self.policy.allowed_networks)
                 self._allowed_hosts[key] = None
-            except (ForbiddenAddressError, OSError) as exc:
+            except ForbiddenAddressError as exc:
+                self._allowed_hosts[key] = f"refused: {exc}"
+            except OSError as exc:
                 self._allowed_hosts[key] = str(exc)
         problem = self._allowed_hosts[key]
         if problem:
-            raise FetchError(url, f"refused: {problem}")
+            raise FetchError(url, problem)
 
     def robots_allows(self, url: str) -> bool:
         if not self.policy.respect_robots:
@@ -235,6 +239,10 @@ class Fetcher:
                 if not location:
                     raise FetchError(url, f"HTTP {status} redirect without Location", status)
                 current = urljoin(current, location)
+                try:
+                    self.check_allowed(current)
+                except FetchError as exc:
+                    raise FetchError(url, f"redirect to {current[:120]} {exc.reason}", status) from None
                 if kind == "page" and not self.robots_allows(current):
                     raise FetchError(url, f"redirect target {current} disallowed by robots.txt")
                 continue
@@ -305,7 +313,7 @@ class Fetcher:
                                  f"{self.policy.max_bytes:,}-byte cap", response.status_code)
             chunks: list[bytes] = []
             size = 0
-            for chunk in response.iter_bytes(chunk_size=65536):
+            for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > self.policy.max_bytes:
                     raise FetchError(url, f"response exceeds the {self.policy.max_bytes:,}-byte "

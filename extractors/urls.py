@@ -73,9 +73,14 @@ def _forbidden_ip(address: str) -> str | None:
     return None
 
 
-def check_url_allowed(url: str, allow_private_networks: bool) -> None:
-    """Raise ForbiddenAddressError for non-http(s) schemes and, unless allowed,
-    for hosts that resolve to loopback, private or link-local addresses."""
+def parse_networks(networks: tuple[str, ...] | list[str]) -> tuple[ipaddress._BaseNetwork, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def check_url_allowed(url: str, allow_private_networks: bool,
+                      allowed_networks: tuple[str, ...] = ()) -> None:
+    """Raise ForbiddenAddressError for non-http(s) schemes and, unless allowed (all of them,
+    or the listed networks), for hosts that resolve to loopback, private or link-local."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         raise ForbiddenAddressError(f"scheme {parts.scheme or '(none)'!r} is not http(s)")
@@ -88,8 +93,13 @@ def check_url_allowed(url: str, allow_private_networks: bool) -> None:
         infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise OSError(f"DNS lookup failed for {host}: {exc.strerror}") from exc
+    exceptions = parse_networks(allowed_networks)
     for info in infos:
-        reason = _forbidden_ip(str(info[4][0]))
+        address = str(info[4][0])
+        reason = _forbidden_ip(address)
+        if reason and any(ipaddress.ip_address(address.split("%", 1)[0]) in network
+                          for network in exceptions):
+            continue
         if reason:
             raise ForbiddenAddressError(
                 f"{host} resolves to a {reason} address ({info[4][0]}); "

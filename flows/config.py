@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from extractors.http import DEFAULT_USER_AGENT, FetchPolicy
+from extractors.urls import parse_networks
 
 
 class ConfigError(ValueError):
@@ -41,6 +42,7 @@ class Settings:
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()
     respect_robots: bool = True
     max_items_per_feed: int = 500
     min_text_chars: int = 250
@@ -75,6 +77,15 @@ def _line_of(text: str, needle: str, start_line: int = 1) -> int:
 
 def _coerce(name: str, value: object, where: str) -> object:
     kind = SETTING_TYPES[name]
+    if name == "allowed_networks":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where}: {name} must be a list of networks like \"10.0.0.0/8\"")
+        try:
+            parse_networks([item.strip() for item in items if item.strip()])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {name}: {exc}") from None
+        return tuple(item.strip() for item in items if item.strip())
     if kind == "bool" or kind == bool:  # noqa: E721 - annotations are strings here
         if isinstance(value, bool):
             return value

@@ -66,19 +66,21 @@ class _OutletHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_outlets(sites_dir: Path, host: str = "127.0.0.1") -> Iterator[dict[str, str]]:
-    """Serve every sub-folder of `sites_dir`; yields {slug: base_url}."""
+def serve_outlets(sites_dir: Path, host: str | None = None) -> Iterator[dict[str, str]]:
+    """Serve every sub-folder of `sites_dir`; yields {slug: base_url}. Each outlet gets its
+    own loopback address (127.0.0.2, 127.0.0.3, …) so that outlets are distinct hosts."""
     servers: list[ThreadingHTTPServer] = []
     bases: dict[str, str] = {}
     requests_seen: dict[str, list[str]] = {}
-    for folder in sorted(p for p in sites_dir.iterdir() if p.is_dir()):
+    for number, folder in enumerate(sorted(p for p in sites_dir.iterdir() if p.is_dir())):
+        address = host or f"127.0.0.{number + 2}"
         seen: list[str] = []
         handler = type(f"Handler_{folder.name}", (_OutletHandler,),
                        {"root": folder.resolve(), "bases": bases, "requests_seen": seen})
-        server = ThreadingHTTPServer((host, 0), handler)
+        server = ThreadingHTTPServer((address, 0), handler)
         server.daemon_threads = True
         servers.append(server)
-        bases[folder.name] = f"http://{host}:{server.server_address[1]}"
+        bases[folder.name] = f"http://{address}:{server.server_address[1]}"
         requests_seen[folder.name] = seen
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -192,7 +192,7 @@ DEMO_ARCS = (
     _arc("Keir Starmer", "United Kingdom", "guarantees", (3, "neutral"), (9, "favor")),
     _arc("Emmanuel Macron", "France", "guarantees", (1, None), (11, "favor")),
     _arc("Robert Fico", "Slovakia", "membership", (6, "neutral"), (6, "against")),
-    _arc("Friedrich Merz", "Germany", "guarantees", (7, "neutral"), (5, "favor")),
+    _arc("Friedrich Merz", "Germany", "guarantees", (9, "neutral"), (3, "favor")),
     _arc("Government of Hungary", "Hungary", "membership", (2, None), (10, "against")),
     _arc("Donald Tusk", "Poland", "membership", (12, "favor")),
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socketserver
 import subprocess
@@ -43,7 +44,7 @@ from report_fixtures import (  # noqa: E402
     copy_of,
 )
 
-from warehouse.db import connect  # noqa: E402
+from warehouse.db import WarehouseError, connect  # noqa: E402
 from warehouse.records import FailureRecord  # noqa: E402
 from warehouse.report import (  # noqa: E402
     ReportFilterError,
@@ -338,6 +339,15 @@ def test_report_filters_are_bound_parameters(tmp_path: Path, demo_report) -> Non
         write_report(demo.path, tmp_path / "out", topic=INJECTION)
 
 
+def test_report_refuses_a_warehouse_with_stale_views(tmp_path: Path) -> None:
+    with connect(tmp_path / "old.duckdb") as connection:
+        connection.execute("UPDATE view_state SET digest = 'older'")
+    with pytest.raises(WarehouseError, match="views .* are older"):
+        write_report(tmp_path / "old.duckdb", tmp_path / "out")
+    with pytest.raises(WarehouseError, match="no warehouse"):
+        write_report(tmp_path / "missing.duckdb", tmp_path / "out")
+
+
 def test_filter_validation() -> None:
     assert parse_day("2025-03-31") == date(2025, 3, 31)
     assert ReportFilters(since="2025-01-01").since == date(2025, 1, 1)
@@ -353,7 +363,7 @@ def test_filter_validation() -> None:
 
 def test_text_from_the_warehouse_is_escaped(tmp_path: Path) -> None:
     hostile = "<img src=x onerror=alert(1)>"
-    items = [article("Kyiv Ledger", f"a{day}", at(day * 7), [
+    items = [article("$x$ & <Wire>", f"a{day}", at(day * 7), [
         quote(hostile, "membership", stance, f"{hostile} said <b>{stance}</b>."),
         quote(hostile, "membership", stance, f"{hostile} repeated {stance}.")],
         url=f"javascript:alert({day})") for day, stance in enumerate(("favor", "against"))]
@@ -362,6 +372,7 @@ def test_text_from_the_warehouse_is_escaped(tmp_path: Path) -> None:
                                           "https://feed.example/rss")])
     page = write_report(path, tmp_path / "out").html.read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "$x$ &amp; &lt;Wire&gt;" in page  # the outlet, in the chart as plain text
     assert hostile not in page and "<b>favor" not in page and "<script>x" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert "javascript:" not in page
@@ -373,7 +384,10 @@ def test_summary_markdown_for_the_daily_flow(demo_report) -> None:
         latest = summary_markdown(connection)
         failed = summary_markdown(connection, run_id="demo-11")
         missing = summary_markdown(connection, run_id="no-such-run")
-    assert "## Latest stances" in latest and "## Biggest shifts" in latest
+    assert "## Latest stances" in latest and "## Shifts in the last four weeks" in latest
+    # the demo ends on 30 March: Merz's shift in the week of 10 March is recent, Trump's
+    # of 3 February is not
+    assert "**Friedrich Merz**" in latest and "**Donald Trump**" not in latest
     assert "Run `demo-12` (daily): **completed**" in latest
     assert "https://danube-daily.example/rss: 3 of 10 runs" in latest
     assert "1 at fetch (last: read timeout after 15 s)" in latest
@@ -428,6 +442,11 @@ def test_report_html_has_no_remote_resources(demo_report) -> None:
     assert not parser.tags & {"script", "link", "img", "iframe", "object", "embed", "video",
                               "audio", "source", "image", "foreignobject"}
     assert parser.links and all(link.startswith(("https://", "#")) for link in parser.links)
+    page = files.html.read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "charts on one page must not share element ids"
+    references = re.findall(r'(?:url\(#|href="#)([^)"]+)', page)
+    assert references and set(references) <= set(ids)
 
 
 # ------------------------------------------------------------------------ headless Chromium
@@ -562,3 +581,21 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, demo_report,
     assert _count_colour(pixels, (0x2E, 0x7D, 0x32)) > 20_000, "no favor bars on screen"
     assert _count_colour(pixels, (0xC6, 0x28, 0x28)) > 20_000, "no against bars on screen"
     assert _count_colour(pixels, (0x9E, 0x9E, 0x9E)) > 5_000, "no neutral bars on screen"
+
+
+def test_report_from_the_demo_run_renders_in_chromium(demo_run, tmp_path: Path,
+                                                       proxy: RecordingProxy) -> None:
+    """The warehouse `make demo` builds (conftest's demo_run: the real flow, twice)."""
+    files = write_report(demo_run["db"], tmp_path / "report")
+    page = files.html.read_text(encoding="utf-8")
+    parser = ResourceReferences()
+    parser.feed(page)
+    assert parser.remote == []
+    assert page.count("<svg") == 3 and "No data yet" not in page
+    shot = run_chromium(files.html, tmp_path, proxy, f"--screenshot={tmp_path / 'demo.png'}")
+    assert_nothing_left(shot, proxy)
+    dom_run = run_chromium(files.html, tmp_path, proxy, "--dump-dom")
+    assert_nothing_left(dom_run, proxy)
+    charts = dom_run.output.decode("utf-8").split("<svg")[1:]
+    assert len(charts) == 3 and all("<path" in chart for chart in charts)
+    assert (tmp_path / "demo.png").stat().st_size > 10_000

