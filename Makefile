@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 faults: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider tests/test_faults.py -s
+	$(PY) tests/fault_suite.py
 
 train: $(STAMP)
 	$(PY) -m models.train --seed 13

@@ -68,7 +68,11 @@ class StanceClassifier:
         for sentence in sentences:
             holder = find_holder(sentence, self.actors, previous)
             holders.append(holder)
-            previous = holder or previous
+            # "he said" in the next sentence refers to the last holder, else the first
+            # person named in this sentence ("Peskov spoke to reporters. He said …")
+            people = [h for _, _, h in self.actors.find_mentions(sentence)
+                      if self.actors.is_person(h)]
+            previous = holder or (people[0] if people else previous)
         # a quote opened in one sentence and attributed in a later one
         open_from: int | None = None
         for index, sentence in enumerate(sentences):

@@ -1021,12 +1021,18 @@ _IRREGULAR_PAST = _words("""
     began ran saw chose broke threw bore swore""")
 
 
+_NOT_NAMES = frozenset("""i we you he she it they one this that these those there here who
+    nobody everyone someone all both none some many most others""".split())
+
+
 def _finish(resolved: _Resolved, previous: Holder | None) -> Holder | None:
     if isinstance(resolved, Holder):
         return resolved
     if resolved == _PRONOUN:
         return previous
     if isinstance(resolved, _Surname):
+        if resolved.word.lower() in _NOT_NAMES:  # "“We have said this…” — a pronoun
+            return previous
         if previous is not None and previous.name.split()[-1] == resolved.word:
             return previous  # "Hrytsenko said" after "Olena Hrytsenko, a fellow at…"
         return Holder(resolved.word, None)
