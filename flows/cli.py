@@ -95,7 +95,9 @@ def command_serve(args: argparse.Namespace) -> int:
     feeds = str(Path(args.feeds).resolve())
     db_path = str(Path(args.db).resolve())
     schedule = {"interval": args.interval} if args.interval else {"cron": args.cron}
-    daily_flow.serve(name=args.name, parameters={
+    # one run at a time: a slow run delays the next scheduled one instead of colliding
+    # with it on the warehouse lock
+    daily_flow.serve(name=args.name, limit=1, global_limit=1, parameters={
         "feeds_file": feeds, "db_path": db_path,
         "allow_private_networks": args.allow_private_networks, "model": args.model,
     }, **schedule)

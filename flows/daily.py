@@ -107,6 +107,13 @@ class _StageRunner:
             self._pool.shutdown()
 
 
+def _prefect_flow_run_id() -> str | None:
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return str(context.flow_run.id) if context and context.flow_run else None
+
+
 def _log(message: str) -> None:
     try:
         get_run_logger().info(message)
@@ -125,7 +132,8 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
     with db.run_lock(db_path):
         classifier = get_classifier(config.settings.model, config.settings.actors_file)
         with db.connect(db_path) as connection:
-            db.start_run(connection, run_id, flow_name, classifier.model_version)
+            db.start_run(connection, run_id, flow_name, classifier.model_version,
+                         _prefect_flow_run_id())
             states = db.feed_states(connection)
         status, error = "completed", None
         try:
@@ -205,7 +213,8 @@ def _publish(summary: RunSummary, config: Config) -> None:
     lines = [f"# stancewatch {summary.flow} run `{summary.run_id}`", "",
              "| measure | value |", "|---|---|"]
     for key, value in asdict(summary.stats).items():
-        lines.append(f"| {key.replace('_', ' ')} | {round(value, 2) if isinstance(value, float) else value} |")
+        shown = round(value, 2) if isinstance(value, float) else value
+        lines.append(f"| {key.replace('_', ' ')} | {shown} |")
     try:
         from warehouse.report import summary_markdown, write_report
 

@@ -85,7 +85,8 @@ def test_fingerprints():
 
 
 def _rss(items: str) -> bytes:
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}'
+            "</channel></rss>").encode()
 
 
 def test_feed_items_without_usable_link_are_skipped_with_reason():

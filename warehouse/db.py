@@ -110,9 +110,9 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0
         connection.close()
 
 
-def _migration_files() -> list[tuple[int, Path]]:
+def _migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     found = []
-    for file in sorted(MIGRATIONS_DIR.glob("*.sql")):
+    for file in sorted(folder.glob("*.sql")):
         found.append((int(file.name.split("_", 1)[0]), file))
     return found
 
@@ -124,7 +124,8 @@ def _views_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def migrate(connection: duckdb.DuckDBPyConnection) -> list[int]:
+def migrate(connection: duckdb.DuckDBPyConnection, migrations_dir: Path = MIGRATIONS_DIR
+            ) -> list[int]:
     """Apply pending migrations, each in its own transaction, then refresh views if changed."""
     connection.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -132,7 +133,7 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[int]:
     )
     applied = {row[0] for row in connection.execute("SELECT version FROM schema_migrations").fetchall()}
     done: list[int] = []
-    for version, file in _migration_files():
+    for version, file in _migration_files(migrations_dir):
         if version in applied:
             continue
         connection.execute("BEGIN TRANSACTION")
@@ -167,9 +168,12 @@ def schema_version(connection: duckdb.DuckDBPyConnection) -> int:
 
 # --------------------------------------------------------------------------- writers
 def start_run(connection: duckdb.DuckDBPyConnection, run_id: str, flow: str,
-              model_version: str | None) -> None:
-    connection.execute(load_sql("start_run"),
-                       {"run_id": run_id, "flow": flow, "model_version": model_version})
+              model_version: str | None, prefect_flow_run_id: str | None = None) -> None:
+    """Record a new run; runs a killed process left 'running' are marked 'crashed'."""
+    connection.execute(load_sql("close_crashed_runs"))
+    connection.execute(load_sql("start_run"), {
+        "run_id": run_id, "flow": flow, "model_version": model_version,
+        "prefect_flow_run_id": prefect_flow_run_id})
 
 
 def finish_run(connection: duckdb.DuckDBPyConnection, run_id: str, stats: RunStats,
