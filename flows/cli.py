@@ -36,10 +36,13 @@ def _check_run_inputs(args: argparse.Namespace):
     from flows.config import ConfigError, load_config
     from warehouse.db import WarehouseError, check_db_path
 
+    from models.classifier import ModelLoadError, model_version_for
+
     try:
         config = load_config(Path(args.feeds))
         check_db_path(Path(args.db))
-    except (ConfigError, WarehouseError) as exc:
+        model_version_for(args.model or config.settings.model)
+    except (ConfigError, WarehouseError, ModelLoadError) as exc:
         raise UsageError(str(exc)) from None
     return config
 

@@ -23,7 +23,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from extractors.http import Fetcher
 from flows import steps
 from flows.config import Config, load_config, with_overrides
-from models.classifier import StanceClassifier, load_classifier
+from models.classifier import StanceClassifier, load_classifier, model_version_for
 from warehouse import db
 from warehouse.records import FailureRecord, RunStats
 
@@ -130,10 +130,11 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
     all_failures: list[FailureRecord] = []
     runner = _StageRunner(use_prefect)
     with db.run_lock(db_path):
-        classifier = get_classifier(config.settings.model, config.settings.actors_file)
+        # the model loads only when there is something to classify: a run with nothing
+        # new (all 304s) stays cheap
+        model_version = model_version_for(config.settings.model)
         with db.connect(db_path) as connection:
-            db.start_run(connection, run_id, flow_name, classifier.model_version,
-                         _prefect_flow_run_id())
+            db.start_run(connection, run_id, flow_name, model_version, _prefect_flow_run_id())
             states = db.feed_states(connection)
         status, error = "completed", None
         try:
@@ -176,6 +177,7 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
                     stats.fetch_seconds += fetched.fetch_seconds
                     stats.extract_seconds += fetched.extract_seconds
                     started = time.perf_counter()
+                    classifier = get_classifier(config.settings.model, config.settings.actors_file)
                     records = runner.call(classify_task, classifier, fetched.pages,
                                           datetime.now(UTC))
                     stats.classify_seconds += time.perf_counter() - started
@@ -202,8 +204,7 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
             stats.failures = len(all_failures)
             with db.connect(db_path) as connection:
                 db.finish_run(connection, run_id, stats, status, error)
-    return RunSummary(run_id, flow_name, status, stats, classifier.model_version, str(db_path),
-                      all_failures)
+    return RunSummary(run_id, flow_name, status, stats, model_version, str(db_path), all_failures)
 
 
 def _publish(summary: RunSummary, config: Config) -> None:

@@ -87,13 +87,31 @@ class StanceClassifier:
         return holders
 
 
-def load_scorer(model: str | None = None) -> TopicScorer:
-    from models.stance_model import FineTunedScorer, is_artefact
-
+def _resolve_target(model: str | None) -> str:
     target = model or str(DEFAULT_MODEL)
     named_artefact = ARTEFACTS_DIR / target
     if not Path(target).exists() and named_artefact.exists():
         target = str(named_artefact)
+    return target
+
+
+def model_version_for(model: str | None = None) -> str:
+    """The version a model would stamp on its predictions, without loading it (cheap)."""
+    import json
+
+    target = _resolve_target(model)
+    meta = Path(target) / "stancewatch.json"
+    if meta.is_file():
+        return json.loads(meta.read_text())["model_version"]
+    if model is None:
+        raise ModelLoadError(f"the bundled model is missing from {DEFAULT_MODEL} (run `make train`)")
+    return f"zero-shot:{target}"
+
+
+def load_scorer(model: str | None = None) -> TopicScorer:
+    from models.stance_model import FineTunedScorer, is_artefact
+
+    target = _resolve_target(model)
     if is_artefact(target):
         return FineTunedScorer(Path(target))
     if model is None:

@@ -78,6 +78,8 @@ def run_lock(path: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()}, since {datetime.now().isoformat(timespec='seconds')}")
         handle.flush()
         yield
+        handle.seek(0)
+        handle.truncate()
     finally:
         handle.close()
 
