@@ -34,9 +34,8 @@ def _quiet_environment() -> None:
 def _check_run_inputs(args: argparse.Namespace):
     """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
     from flows.config import ConfigError, load_config
-    from warehouse.db import WarehouseError, check_db_path
-
     from models.classifier import ModelLoadError, model_version_for
+    from warehouse.db import WarehouseError, check_db_path
 
     try:
         config = load_config(Path(args.feeds))
