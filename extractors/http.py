@@ -34,7 +34,7 @@ class FetchPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    deadline: float = 45.0
+    deadline: float = 30.0
     max_bytes: int = 5_000_000
     retries: int = 2
     backoff: float = 0.5
@@ -274,7 +274,10 @@ class Fetcher:
             self._gate.enter(host)
             try:
                 status, response_headers, content = self._get_once(url, headers)
-            except (httpx.TimeoutException, _DeadlineExceeded) as exc:
+            except _DeadlineExceeded as exc:
+                # a server that trickles bytes will do it again: no retry
+                raise FetchError(url, _describe_timeout(exc, self.policy)) from None
+            except httpx.TimeoutException as exc:
                 problem: str = _describe_timeout(exc, self.policy)
                 retry_in: float | None = self.policy.backoff * 2 ** (attempt - 1)
                 status = None

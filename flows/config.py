@@ -32,7 +32,7 @@ class Settings:
     politeness_delay: float = 1.0
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    deadline: float = 45.0
+    deadline: float = 30.0
     max_bytes: int = 5_000_000
     retries: int = 2
     backoff: float = 0.5

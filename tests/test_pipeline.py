@@ -173,3 +173,23 @@ def test_backfill_url_file_and_reclassify(prefect_harness, demo_outlets, demo_fe
     runs = rows(db_path, "SELECT flow, articles_seen, model_version FROM runs WHERE flow = 'reclassify'")
     assert runs and runs[0][1] == len(urls) and runs[0][2].startswith("stance-minilm-lora")
     assert rows(db_path, "SELECT count(*) FROM mentions")[0][0] == before  # same model, same answer
+
+
+def test_run_publishes_artifact_and_writes_report_folder(prefect_harness, demo_feeds, tmp_path,
+                                                         monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.cli import main
+
+    monkeypatch.setenv("STANCEWATCH_REPORT_DIR", str(tmp_path / "report"))
+    db_path = tmp_path / "w.duckdb"
+    assert main(["run", "--feeds", str(demo_feeds), "--db", str(db_path)]) == 0
+    assert (tmp_path / "report" / "report.html").stat().st_size > 10_000
+    run_id = rows(db_path, "SELECT run_id, prefect_flow_run_id FROM runs")[0]
+    assert run_id[1]  # the Prefect flow run that wrote it is recorded
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["stancewatch-daily"])))
+    bodies = [a.data for a in artifacts if run_id[0] in (a.data or "")]
+    assert bodies and "articles new" in bodies[0] and "## Failures" in bodies[0]

@@ -1,0 +1,965 @@
+"""Warehouse scale benchmark: `make bench-warehouse` (python -m warehouse.bench).
+
+Loads a year of synthetic coverage (2 million on-topic mentions by default, 200 outlets,
+150 actors) into the real tables of a fresh warehouse, then times every reporting view
+and the report against the targets of the SQL interface: a view answers in under 1 s,
+`stancewatch report` in under 10 s.
+
+The data is drawn with numpy (one seeded generator, so every run builds the same
+warehouse) and written by DuckDB in set-based `INSERT ... SELECT` statements over Arrow
+tables, never one record at a time. Its shape follows the pipeline: every mention has its
+sentence, every article its lead and closing sentence, text, hashes and URL aliases;
+syndicated copies keep their sentences but carry no mentions or stances; article stances
+are the confidence-weighted vote of models/aggregate.py; one run a day fetches what was
+published since the one before, some runs fail, some feeds fail for weeks.
+
+Each view is timed twice: `SELECT count(*) FROM (SELECT * FROM view)` and an analyst's
+query (one topic and a quarter, ordered, LIMIT 50, as in warehouse/README.md); the slower
+median counts. The SQL is inline (not in warehouse/queries/) because it belongs to this
+benchmark only; values are bound as parameters, only the view names (constants below) are
+formatted into the count query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from warehouse.db import connect, load_sql
+from warehouse.report import REPORT_QUERIES, ReportFilters, write_report
+
+VIEW_TARGET_S = 1.0
+REPORT_TARGET_S = 10.0
+SEED = 13
+MODEL_VERSION = "bench-synthetic-1"
+YEAR_START = date(2025, 1, 1)
+DAYS = 365
+RUN_HOUR = 5  # the daily run starts at 05:00 UTC and fetches what appeared since the last one
+TOPICS = ("membership", "guarantees")
+STANCES = ("favor", "against", "neutral")
+ACTORS_TOML = Path(__file__).resolve().parent.parent / "models" / "actors.toml"
+ACTOR_COUNT = 150
+OUTLET_COUNT = 200
+COPY_SHARE = 0.05  # of stored articles, syndicated copies
+OFF_TOPIC_SHARE = 0.12  # of originals, no on-topic sentence (volume only)
+UNDATED_SHARE = 0.02  # of originals, no publication date (the day is the fetch day)
+ATTRIBUTED_SHARE = 0.8  # of mentions, with an actor
+FAILED_RUN_SHARE = 0.03
+
+# The analyst's window: one quarter, one topic (the third quarter holds most shifts).
+QUARTER = (date(2025, 7, 1), date(2025, 9, 30))
+ANALYST_PARAMS = {"since": QUARTER[0], "until": QUARTER[1], "topic": "membership",
+                  "since_ts": datetime(2025, 7, 1, tzinfo=UTC),
+                  "until_ts": datetime(2025, 10, 1, tzinfo=UTC)}
+
+# Each reporting view and a question an analyst would put to it (warehouse/README.md).
+ANALYST_QUERIES: dict[str, str] = {
+    "articles": """
+        SELECT source, count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies,
+               count(*) AS stored
+        FROM articles WHERE published_at >= $since_ts AND published_at < $until_ts
+        GROUP BY source ORDER BY copies DESC, source LIMIT 50""",
+    "mentions": """
+        SELECT m.actor, m.sentence, m.confidence, a.source, a.published_at
+        FROM mentions AS m JOIN articles AS a USING (article_id)
+        WHERE m.topic = $topic AND m.stance = 'against' AND m.actor_group = 'Russia'
+          AND a.published_at >= $since_ts AND a.published_at < $until_ts
+        ORDER BY m.confidence DESC, a.published_at DESC LIMIT 50""",
+    "article_stances": """
+        SELECT a.source, s.stance, count(*) AS articles, round(avg(s.confidence), 3) AS confidence
+        FROM article_stances AS s JOIN articles AS a USING (article_id)
+        WHERE s.topic = $topic AND a.duplicate_of IS NULL
+          AND a.published_at >= $since_ts AND a.published_at < $until_ts
+        GROUP BY ALL ORDER BY articles DESC, a.source, s.stance LIMIT 50""",
+    "stance_daily": """
+        SELECT day, stance, articles, mentions FROM stance_daily
+        WHERE topic = $topic AND day BETWEEN $since AND $until
+        ORDER BY day DESC, stance LIMIT 50""",
+    "stance_weekly": """
+        SELECT week,
+               round(100 * sum(articles) FILTER (WHERE stance = 'against') / sum(articles))
+                   AS against_pct,
+               sum(articles) AS articles
+        FROM stance_weekly WHERE topic = $topic AND week BETWEEN $since AND $until
+        GROUP BY week ORDER BY week LIMIT 50""",
+    "actor_stances": """
+        SELECT actor, actor_group, list(stance || ': ' || mentions ORDER BY stance) AS record,
+               sum(mentions) AS mentions
+        FROM actor_stances
+        WHERE topic = $topic AND stance IN ('favor', 'against') AND last_seen >= $since
+        GROUP BY actor, actor_group HAVING count(*) = 2
+        ORDER BY mentions DESC, actor LIMIT 50""",
+    "actor_timeline": """
+        SELECT period, favor, against, neutral FROM actor_timeline
+        WHERE actor = 'Donald Trump' AND topic = $topic AND period BETWEEN $since AND $until
+        ORDER BY period LIMIT 50""",
+    "actor_latest": """
+        SELECT actor, topic, stance, period, quote, url FROM actor_latest
+        WHERE topic = $topic AND period BETWEEN $since AND $until
+        ORDER BY total_mentions DESC, actor LIMIT 50""",
+    "source_stances": """
+        SELECT source, sum(favor) AS favor, sum(against) AS against, sum(neutral) AS neutral,
+               sum(mixed) AS mixed
+        FROM source_stances WHERE topic = $topic AND period BETWEEN $since AND $until
+        GROUP BY source ORDER BY sum(favor + against + neutral + mixed) DESC, source LIMIT 50""",
+    "stance_shifts": """
+        SELECT actor, topic, from_stance || ' → ' || to_stance AS shift, changed_on,
+               evidence[1].sentence AS quote, evidence[1].url AS url
+        FROM stance_shifts
+        WHERE topic = $topic AND changed_on BETWEEN $since AND $until
+        ORDER BY changed_on DESC, actor LIMIT 50""",
+    "trend_articles": """
+        SELECT source, count(*) AS articles FROM trend_articles
+        WHERE day BETWEEN $since AND $until
+        GROUP BY source ORDER BY articles DESC, source LIMIT 50""",
+    "trend_mentions": """
+        SELECT actor, count(*) AS mentions FROM trend_mentions
+        WHERE actor IS NOT NULL AND topic = $topic AND day BETWEEN $since AND $until
+        GROUP BY actor ORDER BY mentions DESC, actor LIMIT 50""",
+}
+VIEWS = tuple(ANALYST_QUERIES)
+
+# ------------------------------------------------------------------ vocabulary
+SENTENCES = {
+    ("membership", "favor"): (
+        "{actor} said Ukraine's future is in NATO and the path to membership is irreversible",
+        "{actor} called for an invitation to join the alliance at the next summit",
+        "{actor} said NATO membership remains the cheapest guarantee of peace in Europe",
+        "{actor} urged allies to set a timetable for Ukraine's accession to NATO",
+    ),
+    ("membership", "against"): (
+        "{actor} said Ukraine joining NATO was not realistic and should be taken off the table",
+        "{actor} ruled out NATO membership for Ukraine as part of any settlement",
+        "{actor} warned that admitting Ukraine to the alliance would be a grave mistake",
+    ),
+    ("membership", "neutral"): (
+        "{actor} said the question of Ukraine's NATO membership would be discussed with allies",
+        "{actor} declined to say whether Ukraine should be invited to join the alliance",
+        "{actor} said a decision on membership was not expected before the summit",
+    ),
+    ("guarantees", "favor"): (
+        "{actor} said Europe must back any ceasefire with firm security guarantees for Ukraine",
+        "{actor} offered troops for a reassurance force to guarantee a settlement",
+        "{actor} said Ukraine needs binding guarantees so that Russia cannot attack again",
+    ),
+    ("guarantees", "against"): (
+        "{actor} rejected sending troops to guarantee a settlement in Ukraine",
+        "{actor} said Western security guarantees for Kyiv were unacceptable",
+        "{actor} warned that foreign troops in Ukraine would be a legitimate target",
+    ),
+    ("guarantees", "neutral"): (
+        "{actor} said security guarantees for Ukraine were still being discussed",
+        "{actor} said the details of any guarantees would be settled after a ceasefire",
+    ),
+}
+CONTEXTS = ("in an interview", "at a press conference", "in a statement", "on social media",
+            "after talks with allies", "in parliament", "at a summit", "in a televised address",
+            "speaking to reporters", "in a newspaper column", "at a security conference",
+            "after a phone call")
+WHENS = ("on Monday", "on Tuesday", "on Wednesday", "on Thursday", "on Friday", "at the weekend",
+         "late on Sunday", "earlier this week", "this morning", "on the sidelines")
+SPEAKERS = ("Analysts", "Officials", "Diplomats", "Observers", "Critics", "Several lawmakers")
+CLOSINGS = ("Talks are expected to continue next week.", "The ministry did not comment further.",
+            "Allies are due to meet again in Brussels.", "The debate is likely to continue.",
+            "Further details were not disclosed.")
+TITLES = {
+    "membership": ("{lead} on Ukraine's NATO bid", "{lead} and the question of NATO membership",
+                   "What {lead} said about Ukraine in NATO"),
+    "guarantees": ("{lead} on security guarantees for Kyiv", "{lead} weighs guarantees for Ukraine",
+                   "{lead} and the ceasefire guarantees debate"),
+}
+OFF_TOPIC_TITLES = ("Energy prices ease", "Grain exports rise", "Storm closes ports",
+                    "Central bank holds rates", "Elections called for spring")
+OUTLET_PREFIXES = ("Kyiv", "Atlantic", "Danube", "Baltic", "Nordic", "Carpathian", "Vistula",
+                   "Rhine", "Adriatic", "Black Sea", "Continental", "Capital", "Eastern", "Western",
+                   "Northern", "Alpine", "Channel", "Meridian", "Harbor", "Frontier")
+OUTLET_SUFFIXES = ("Ledger", "Dispatch", "Daily", "Wire", "Herald", "Times", "Observer", "Tribune",
+                   "Courier", "Monitor", "Gazette", "Review")
+INVENTED_FIRST = ("Anna", "Jonas", "Marta", "Pieter", "Elena", "Tomas", "Ingrid", "Luca", "Sofia",
+                  "Mikko", "Claire", "Andrzej", "Katarina")
+INVENTED_LAST = ("Brandt", "Kowal", "Varga", "Lindqvist", "Moreau", "Rossi", "Novak", "Petrenko",
+                 "Jansen", "Horvath", "Kask", "Ozturk", "Dupont")
+HEADLINE_ACTORS = ("Volodymyr Zelensky", "Donald Trump", "Vladimir Putin", "Mark Rutte",
+                   "Dmitry Peskov", "Emmanuel Macron", "Keir Starmer", "Friedrich Merz",
+                   "Sergei Lavrov", "Ursula von der Leyen", "Kaja Kallas", "Marco Rubio",
+                   "Steve Witkoff", "Donald Tusk", "Viktor Orbán")
+# Each group's usual dominant stance on (membership, guarantees); others default to neutral.
+GROUP_STANCES = {
+    "Ukraine": ("favor", "favor"), "Russia": ("against", "against"),
+    "Belarus": ("against", "against"), "China": ("against", "against"),
+    "Hungary": ("against", "against"), "Slovakia": ("against", "neutral"),
+    "Baltic states": ("favor", "favor"), "Poland": ("favor", "favor"),
+    "Finland": ("favor", "favor"), "Sweden": ("favor", "favor"), "Denmark": ("favor", "favor"),
+    "Czech Republic": ("favor", "favor"), "Netherlands": ("favor", "favor"),
+    "Canada": ("favor", "favor"), "United Kingdom": ("neutral", "favor"),
+    "France": ("neutral", "favor"), "EU": ("neutral", "favor"), "NATO": ("favor", "neutral"),
+}
+# Shifts the news of the year made, (actor, topic, day of year, new dominant stance);
+# more are drawn at random.
+KNOWN_SHIFTS = (("Donald Trump", "membership", 45, "against"),
+                ("Donald Trump", "guarantees", 170, "neutral"),
+                ("Friedrich Merz", "guarantees", 200, "favor"),
+                ("Robert Fico", "membership", 150, "against"),
+                ("Mark Rutte", "membership", 130, "neutral"))
+RANDOM_SHIFT_SHARE = 0.15  # of the other actor × topic pairs
+
+# ------------------------------------------------------------------ output helpers
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """One line per generation step, with its time (a spinner meanwhile on a terminal)."""
+    from rich.console import Console
+
+    console = Console()
+    started = time.perf_counter()
+    if console.is_terminal:
+        with console.status(f"{label} …"):
+            yield
+    else:
+        yield
+    print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def median_seconds(call: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """The median wall time of `repeat` calls and the last call's result."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def verdict(seconds: float, target: float) -> str:
+    return "OK" if seconds < target else "SLOW"
+
+
+# ------------------------------------------------------------------ dimensions
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    outlets: pa.Table  # outlet_id, source, domain
+    actors: pa.Table  # actor_id, name, actor_group
+    outlet_weight: np.ndarray
+    outlet_lean: np.ndarray  # outlet × stance probabilities, for unattributed sentences
+    actor_weight: np.ndarray
+    actor_profile: np.ndarray  # actor × topic × phase (before/after shift) × stance
+    shift_day: np.ndarray  # actor × topic, DAYS when the actor never shifts
+    shifts: int
+
+
+def outlet_names() -> list[str]:
+    names = ["Kyiv Ledger", "Atlantic Dispatch", "EuroWire", "Danube Daily"]
+    for suffix in OUTLET_SUFFIXES:
+        for prefix in OUTLET_PREFIXES:
+            name = f"{prefix} {suffix}"
+            if name not in names and len(names) < OUTLET_COUNT:
+                names.append(name)
+    return names
+
+
+def actor_list() -> list[tuple[str, str]]:
+    """models/actors.toml, then invented officials and commentators up to ACTOR_COUNT."""
+    known = [(entry["name"], entry["group"])
+             for entry in tomllib.loads(ACTORS_TOML.read_text(encoding="utf-8"))["actor"]]
+    groups = sorted({group for _, group in known})
+    invented: list[tuple[str, str]] = []
+    index = 0
+    while len(known) + len(invented) < ACTOR_COUNT:
+        first = INVENTED_FIRST[index % len(INVENTED_FIRST)]
+        last = INVENTED_LAST[(index // len(INVENTED_FIRST) + 3 * index) % len(INVENTED_LAST)]
+        name = f"{first} {last}"
+        if all(name != other for other, _ in invented):
+            group = "Commentators" if index % 4 == 0 else groups[index % len(groups)]
+            invented.append((name, group))
+        index += 1
+    return (known + invented)[:ACTOR_COUNT]
+
+
+def stance_profile(rng: np.random.Generator, dominant: int) -> np.ndarray:
+    """Probabilities of favor, against, neutral with `dominant` clearly ahead."""
+    share = rng.uniform(0.55, 0.8)
+    rest = rng.dirichlet((2.0, 2.0)) * (1 - share)
+    profile = np.empty(3)
+    profile[dominant] = share
+    profile[[i for i in range(3) if i != dominant]] = rest
+    return profile
+
+
+def build_dimensions(rng: np.random.Generator) -> Dimensions:
+    names = outlet_names()
+    outlet_weight = 1 / (np.arange(OUTLET_COUNT) + 4.0) ** 0.8
+    outlet_weight = rng.permutation(outlet_weight)
+    outlet_lean = rng.dirichlet((8.0, 6.0, 6.0), OUTLET_COUNT)
+
+    actors = actor_list()
+    actor_weight = rng.lognormal(0.0, 1.1, len(actors))
+    for index, (name, _) in enumerate(actors):
+        if name in HEADLINE_ACTORS:
+            actor_weight[index] *= 12
+    profile = np.empty((len(actors), len(TOPICS), 2, 3))
+    shift_day = np.full((len(actors), len(TOPICS)), DAYS)
+    known_shifts = {(actor, topic): (day, stance) for actor, topic, day, stance in KNOWN_SHIFTS}
+    for index, (name, group) in enumerate(actors):
+        for topic_index, topic in enumerate(TOPICS):
+            usual = GROUP_STANCES.get(group, ("neutral", "neutral"))[topic_index]
+            dominant = STANCES.index(usual) if rng.random() < 0.85 else int(rng.integers(3))
+            before = stance_profile(rng, dominant)
+            after = before
+            if (name, topic) in known_shifts:
+                day, stance = known_shifts[(name, topic)]
+                shift_day[index, topic_index] = day
+                after = stance_profile(rng, STANCES.index(stance))
+            elif rng.random() < RANDOM_SHIFT_SHARE:
+                shift_day[index, topic_index] = int(rng.integers(100, 280))
+                new = (dominant + 1 + int(rng.integers(2))) % 3
+                after = stance_profile(rng, new)
+            profile[index, topic_index] = before, after
+    return Dimensions(
+        outlets=pa.table({
+            "outlet_id": pa.array(range(OUTLET_COUNT), pa.int32()),
+            "source": names,
+            "domain": [name.lower().replace(" ", "-") + ".example" for name in names]}),
+        actors=pa.table({
+            "actor_id": pa.array(range(len(actors)), pa.int32()),
+            "name": [name for name, _ in actors],
+            "actor_group": [group for _, group in actors]}),
+        outlet_weight=outlet_weight / outlet_weight.sum(),
+        outlet_lean=outlet_lean,
+        actor_weight=actor_weight / actor_weight.sum(),
+        actor_profile=profile,
+        shift_day=shift_day,
+        shifts=int((shift_day < DAYS).sum()),
+    )
+
+
+def vocabulary() -> dict[str, pa.Table]:
+    """Sentence templates, their endings, speakers, closings and titles as lookup tables."""
+    templates: dict[str, list] = {"topic_code": [], "stance_code": [], "variant": [],
+                                  "template": []}
+    for (topic, stance), texts in SENTENCES.items():
+        for variant, text in enumerate(texts):
+            templates["topic_code"].append(TOPICS.index(topic))
+            templates["stance_code"].append(STANCES.index(stance))
+            templates["variant"].append(variant)
+            templates["template"].append(text)
+    endings = [f" {context} {when}." for context in CONTEXTS for when in WHENS]
+    titles: dict[str, list] = {"topic_code": [], "variant": [], "title": []}
+    for topic, texts in TITLES.items():
+        for variant, text in enumerate(texts):
+            titles["topic_code"].append(TOPICS.index(topic))
+            titles["variant"].append(variant)
+            titles["title"].append(text)
+    return {
+        "bench_templates": pa.table({key: pa.array(values, pa.int32() if key != "template"
+                                                   else pa.string())
+                                     for key, values in templates.items()}),
+        "bench_endings": pa.table({"ending_id": pa.array(range(len(endings)), pa.int32()),
+                                   "ending": endings}),
+        "bench_speakers": pa.table({"speaker_id": pa.array(range(len(SPEAKERS)), pa.int32()),
+                                    "speaker": list(SPEAKERS)}),
+        "bench_closings": pa.table({"closing_id": pa.array(range(len(CLOSINGS)), pa.int32()),
+                                    "closing": list(CLOSINGS)}),
+        "bench_titles": pa.table({key: pa.array(values, pa.int32() if key != "title"
+                                                else pa.string())
+                                  for key, values in titles.items()}),
+        "bench_off_topic_titles": pa.table({
+            "variant": pa.array(range(len(OFF_TOPIC_TITLES)), pa.int32()),
+            "title": list(OFF_TOPIC_TITLES)}),
+    }
+
+
+# ------------------------------------------------------------------ facts (numpy)
+
+
+def day_weights(rng: np.random.Generator) -> np.ndarray:
+    """Weekdays busier than weekends, a slow rise over the year, a few news peaks."""
+    weekday = np.array([(YEAR_START + timedelta(days=day)).weekday() for day in range(DAYS)])
+    weight = np.where(weekday < 5, 1.0, np.where(weekday == 5, 0.6, 0.5))
+    weight *= np.linspace(0.8, 1.2, DAYS)
+    for peak in rng.choice(DAYS, 8, replace=False):
+        weight[peak:peak + 3] *= rng.uniform(1.8, 3.0)
+    return weight / weight.sum()
+
+
+def run_schedule(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One run a day at RUN_HOUR (plus a few minutes), the day after the year included.
+    Returns each run's start (seconds since YEAR_START) and whether it completed."""
+    runs = DAYS + 1
+    start = np.arange(runs) * 86_400 + RUN_HOUR * 3600 + rng.integers(0, 600, runs)
+    completed = rng.random(runs) >= FAILED_RUN_SHARE
+    completed[-1] = True
+    return start, completed
+
+
+def fetching_run(published: np.ndarray, run_start: np.ndarray, completed: np.ndarray
+                 ) -> np.ndarray:
+    """The first completed run after publication (a failed run leaves it to the next)."""
+    run = np.searchsorted(run_start, published, side="right")
+    next_completed = np.arange(len(run_start))
+    for index in range(len(run_start) - 2, -1, -1):
+        if not completed[index]:
+            next_completed[index] = next_completed[index + 1]
+    return next_completed[np.minimum(run, len(run_start) - 1)]
+
+
+def draw_articles(rng: np.random.Generator, dims: Dimensions, mentions: int,
+                  run_start: np.ndarray, completed: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Originals with exactly `mentions` on-topic sentences between them."""
+    estimate = int(mentions / ((1 - OFF_TOPIC_SHARE) * 4.0) * 1.15) + 50
+    on_topic = rng.random(estimate) >= OFF_TOPIC_SHARE
+    counts = np.where(on_topic, np.minimum(1 + rng.poisson(3.0, estimate), 14), 0)
+    total = np.cumsum(counts)
+    while total[-1] < mentions:  # a tiny --mentions can outrun the estimate
+        counts = np.concatenate([counts, 1 + rng.poisson(3.0, estimate)])
+        total = np.cumsum(counts)
+    size = int(np.searchsorted(total, mentions)) + 1
+    counts = counts[:size].copy()
+    counts[-1] -= int(total[size - 1] - mentions)
+
+    day = rng.choice(DAYS, size, p=day_weights(rng))
+    published = day * 86_400 + rng.integers(0, 86_400, size)
+    run = fetching_run(published, run_start, completed)
+    fetched = run_start[run] + rng.integers(60, 1800, size)
+    undated = rng.random(size) < UNDATED_SHARE
+    lead = np.where(rng.random(size) < 0.8,
+                    rng.choice(len(dims.actor_weight), size, p=dims.actor_weight), -1)
+    table = pa.table({
+        "n": pa.array(np.arange(size), pa.int64()),
+        "outlet_id": pa.array(rng.choice(OUTLET_COUNT, size, p=dims.outlet_weight), pa.int32()),
+        "published_s": pa.array(published, pa.int64()),
+        "fetched_s": pa.array(fetched, pa.int64()),
+        "undated": pa.array(undated),
+        "run_n": pa.array(run, pa.int32()),
+        "topic_code": pa.array((rng.random(size) >= 0.55).astype(np.int32)),
+        "lead_actor": pa.array(lead, pa.int32()),
+        "mentions": pa.array(counts, pa.int32()),
+        "title_variant": pa.array(rng.integers(0, 3, size), pa.int32()),
+        "closing_id": pa.array(rng.integers(0, len(CLOSINGS), size), pa.int32()),
+        "aliased": pa.array(rng.random(size) < 0.15),
+    })
+    return table, counts
+
+
+def draw_mentions(rng: np.random.Generator, dims: Dimensions, articles: pa.Table,
+                  counts: np.ndarray) -> pa.Table:
+    total = int(counts.sum())
+    article = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    sentence_index = np.arange(total) - np.repeat(first, counts) + 1
+    primary = articles.column("topic_code").to_numpy()[article]
+    topic = np.where(rng.random(total) < 0.8, primary, 1 - primary)
+    lead = articles.column("lead_actor").to_numpy()[article]
+    other = rng.choice(len(dims.actor_weight), total, p=dims.actor_weight)
+    pick = rng.random(total)
+    actor = np.where((pick < 0.55) & (lead >= 0), lead,
+                     np.where(pick < ATTRIBUTED_SHARE, other, -1))
+    day = articles.column("published_s").to_numpy()[article] // 86_400
+    attributed = actor >= 0
+    safe_actor = np.where(attributed, actor, 0)
+    phase = (day >= dims.shift_day[safe_actor, topic]).astype(np.int64)
+    probabilities = dims.actor_profile[safe_actor, topic, phase]
+    outlet = articles.column("outlet_id").to_numpy()[article]
+    probabilities = np.where(attributed[:, None], probabilities, dims.outlet_lean[outlet])
+    draw = rng.random(total)
+    stance = (draw >= probabilities[:, 0]).astype(np.int32) + (
+        draw >= probabilities[:, 0] + probabilities[:, 1])
+    variants = np.array([[len(SENTENCES[(t, s)]) for s in STANCES] for t in TOPICS])
+    return pa.table({
+        "article_n": pa.array(article, pa.int64()),
+        "sentence_index": pa.array(sentence_index, pa.int32()),
+        "topic_code": pa.array(topic, pa.int32()),
+        "stance_code": pa.array(stance, pa.int32()),
+        "variant": pa.array(rng.integers(0, 1 << 30, total) % variants[topic, stance], pa.int32()),
+        "ending_id": pa.array(rng.integers(0, len(CONTEXTS) * len(WHENS), total), pa.int32()),
+        "speaker_id": pa.array(rng.integers(0, len(SPEAKERS), total), pa.int32()),
+        "actor_id": pa.array(actor, pa.int32()),
+        "confidence": pa.array(np.round(0.45 + 0.55 * rng.beta(5.0, 2.0, total), 4)),
+    })
+
+
+def draw_copies(rng: np.random.Generator, articles: pa.Table, run_start: np.ndarray,
+                completed: np.ndarray) -> pa.Table:
+    """Syndicated copies: COPY_SHARE of all stored articles, each of a distinct original,
+    published by another outlet a few hours later."""
+    originals = articles.num_rows
+    size = min(originals, round(originals * COPY_SHARE / (1 - COPY_SHARE)))
+    chosen = np.sort(rng.choice(originals, size, replace=False))
+    published = articles.column("published_s").to_numpy()[chosen] + rng.integers(
+        1800, 30 * 3600, size)
+    run = fetching_run(published, run_start, completed)
+    outlet = (articles.column("outlet_id").to_numpy()[chosen] + 1
+              + rng.integers(0, OUTLET_COUNT - 1, size)) % OUTLET_COUNT
+    return pa.table({
+        "original_n": pa.array(chosen, pa.int64()),
+        "outlet_id": pa.array(outlet, pa.int32()),
+        "published_s": pa.array(published, pa.int64()),
+        "fetched_s": pa.array(run_start[run] + rng.integers(60, 1800, size), pa.int64()),
+        "run_n": pa.array(run, pa.int32()),
+    })
+
+
+def draw_runs(rng: np.random.Generator, run_start: np.ndarray, completed: np.ndarray
+              ) -> tuple[pa.Table, pa.Table]:
+    """Runs with their durations, and their failures: a few feeds failing for weeks, and
+    the odd unreachable or unreadable article every day."""
+    runs = len(run_start)
+    duration = rng.integers(600, 2400, runs)
+    failing_feeds = {int(outlet): (int(first), int(first) + int(length))
+                     for outlet, first, length in zip(
+                         rng.choice(OUTLET_COUNT, 6, replace=False), rng.integers(0, runs - 20, 6),
+                         rng.integers(3, 40, 6), strict=True)}
+    failing_feeds[int(rng.integers(OUTLET_COUNT))] = (runs - 5, runs)  # failing right now
+    failures: dict[str, list] = {"run_n": [], "outlet_id": [], "stage": [], "number": [],
+                                 "occurred_s": []}
+
+    def fail(run: int, outlet: int, stage: str, number: int) -> None:
+        failures["run_n"].append(run)
+        failures["outlet_id"].append(outlet)
+        failures["stage"].append(stage)
+        failures["number"].append(number)
+        failures["occurred_s"].append(int(run_start[run] + rng.integers(0, duration[run])))
+
+    feeds_failed = np.zeros(runs, np.int32)
+    for run in range(runs):
+        for outlet, (first, last) in failing_feeds.items():
+            if first <= run < last:
+                fail(run, outlet, "feed", 0)
+                feeds_failed[run] += 1
+        if rng.random() < 0.05:
+            fail(run, int(rng.integers(OUTLET_COUNT)), "robots", 0)
+            feeds_failed[run] += 1
+        for stage, rate in (("fetch", 3.0), ("extract", 5.0), ("classify", 0.05)):
+            for number in range(rng.poisson(rate)):
+                fail(run, int(rng.integers(OUTLET_COUNT)), stage, number)
+    run_table = pa.table({
+        "run_n": pa.array(range(runs), pa.int32()),
+        "started_s": pa.array(run_start, pa.int64()),
+        "finished_s": pa.array(run_start + duration, pa.int64()),
+        "completed": pa.array(completed),
+        "feeds_failed": pa.array(feeds_failed),
+        "not_modified": pa.array(rng.integers(20, 90, runs), pa.int32()),
+        "fetch_seconds": pa.array(np.round(duration * rng.uniform(0.3, 0.5, runs), 1)),
+        "extract_seconds": pa.array(np.round(duration * rng.uniform(0.05, 0.1, runs), 1)),
+        "classify_seconds": pa.array(np.round(duration * rng.uniform(0.3, 0.5, runs), 1)),
+        "store_seconds": pa.array(np.round(duration * rng.uniform(0.01, 0.03, runs), 1)),
+    })
+    failure_table = pa.table({
+        "run_n": pa.array(failures["run_n"], pa.int32()),
+        "outlet_id": pa.array(failures["outlet_id"], pa.int32()),
+        "stage": pa.array(failures["stage"], pa.string()),
+        "number": pa.array(failures["number"], pa.int32()),
+        "occurred_s": pa.array(failures["occurred_s"], pa.int64()),
+    })
+    return run_table, failure_table
+
+
+# ------------------------------------------------------------------ loading (DuckDB)
+
+LOAD_STATEMENTS: tuple[tuple[str, str], ...] = (
+    ("runs", """
+        CREATE TEMP TABLE bench_run_ids AS
+        SELECT run_n, CASE WHEN run_n = 0 THEN 'backfill-' ELSE 'daily-' END
+                      || strftime(CAST(to_timestamp($epoch + started_s) AS DATE), '%Y-%m-%d')
+                      AS run_id
+        FROM bench_runs"""),
+    ("articles (staging)", """
+        CREATE TEMP TABLE bench_articles AS
+        WITH titled AS (
+            SELECT g.*, o.source, o.domain, r.run_id,
+                   COALESCE(replace(t.title, '{lead}', COALESCE(a.name, 'Officials')), x.title)
+                       AS title
+            FROM bench_gen_articles AS g
+            JOIN bench_outlets AS o USING (outlet_id)
+            JOIN bench_run_ids AS r USING (run_n)
+            LEFT JOIN bench_actors AS a ON a.actor_id = g.lead_actor
+            LEFT JOIN bench_titles AS t
+              ON g.mentions > 0 AND t.topic_code = g.topic_code AND t.variant = g.title_variant
+            LEFT JOIN bench_off_topic_titles AS x
+              ON g.mentions = 0 AND x.variant = g.n % 5
+        ), located AS (
+            SELECT *, 'https://' || domain || '/'
+                      || strftime(CAST(to_timestamp($epoch + published_s) AS DATE), '%Y/%m/%d')
+                      || '/' || trim(regexp_replace(lower(title), '[^a-z0-9]+', '-', 'g'), '-')
+                      || '-' || n AS url
+            FROM titled
+        )
+        SELECT n, substr(sha256(url), 1, 16) AS article_id, url, source, domain, title,
+               CASE WHEN undated THEN NULL ELSE to_timestamp($epoch + published_s) END
+                   AS published_at,
+               to_timestamp($epoch + fetched_s) AS fetched_at, run_id, mentions, closing_id,
+               aliased
+        FROM located"""),
+    ("mentions (staging)", """
+        CREATE TEMP TABLE bench_mentions AS
+        SELECT a.article_id, m.sentence_index,
+               CASE m.topic_code WHEN 0 THEN 'membership' ELSE 'guarantees' END AS topic,
+               CASE m.stance_code WHEN 0 THEN 'favor' WHEN 1 THEN 'against' ELSE 'neutral' END
+                   AS stance,
+               m.confidence, p.name AS actor, p.actor_group,
+               replace(t.template, '{actor}', COALESCE(p.name, s.speaker)) || e.ending
+                   AS sentence
+        FROM bench_gen_mentions AS m
+        JOIN bench_articles AS a ON a.n = m.article_n
+        JOIN bench_templates AS t USING (topic_code, stance_code, variant)
+        JOIN bench_endings AS e USING (ending_id)
+        JOIN bench_speakers AS s USING (speaker_id)
+        LEFT JOIN bench_actors AS p USING (actor_id)"""),
+    ("sentences", """
+        INSERT INTO sentences (article_id, sentence_index, sentence)
+        SELECT article_id, 0, title || ', ' || source || ' reported.' FROM bench_articles
+        UNION ALL
+        SELECT article_id, sentence_index, sentence FROM bench_mentions
+        UNION ALL
+        SELECT a.article_id, a.mentions + 1, c.closing
+        FROM bench_articles AS a JOIN bench_closings AS c USING (closing_id)"""),
+    ("articles", """
+        INSERT INTO stored_articles
+            (article_id, url, source, domain, title, author, published_at, language, text,
+             content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
+        WITH texts AS (
+            SELECT article_id, string_agg(sentence, ' ' ORDER BY sentence_index) AS text
+            FROM sentences GROUP BY article_id
+        )
+        SELECT a.article_id, a.url, a.source, a.domain, a.title,
+               CASE WHEN a.n % 3 = 0 THEN NULL ELSE a.source || ' staff' END, a.published_at,
+               'en', t.text, sha256(t.text), CAST(hash(t.text) >> 1 AS BIGINT), NULL,
+               'https://' || a.domain || '/rss', a.fetched_at, a.run_id
+        FROM bench_articles AS a JOIN texts AS t USING (article_id)"""),
+    ("copies", """
+        CREATE TEMP TABLE bench_copies AS
+        WITH located AS (
+            SELECT c.*, a.article_id AS original_id, a.title, o.source, o.domain, r.run_id,
+                   'https://' || o.domain || '/'
+                   || strftime(CAST(to_timestamp($epoch + c.published_s) AS DATE), '%Y/%m/%d')
+                   || '/syndicated-' || a.article_id AS url,
+                   a.published_at IS NULL AS undated
+            FROM bench_gen_copies AS c
+            JOIN bench_articles AS a ON a.n = c.original_n
+            JOIN bench_outlets AS o USING (outlet_id)
+            JOIN bench_run_ids AS r USING (run_n)
+        )
+        SELECT substr(sha256(url), 1, 16) AS article_id, original_id, url, source, domain, title,
+               CASE WHEN undated THEN NULL ELSE to_timestamp($epoch + published_s) END
+                   AS published_at,
+               to_timestamp($epoch + fetched_s) AS fetched_at, run_id
+        FROM located"""),
+    ("copies: articles and sentences", """
+        INSERT INTO stored_articles
+            (article_id, url, source, domain, title, author, published_at, language, text,
+             content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
+        SELECT c.article_id, c.url, c.source, c.domain, c.title, NULL, c.published_at, 'en',
+               s.text, s.content_hash, s.simhash, c.original_id, 'https://' || c.domain || '/rss',
+               c.fetched_at, c.run_id
+        FROM bench_copies AS c JOIN stored_articles AS s ON s.article_id = c.original_id;
+        INSERT INTO sentences (article_id, sentence_index, sentence)
+        SELECT c.article_id, s.sentence_index, s.sentence
+        FROM bench_copies AS c JOIN sentences AS s ON s.article_id = c.original_id"""),
+    ("url aliases", """
+        INSERT INTO url_aliases (url, article_id)
+        SELECT url, article_id FROM stored_articles
+        UNION ALL
+        SELECT url || '?utm_source=rss&utm_medium=feed', article_id
+        FROM bench_articles WHERE aliased"""),
+    ("sentence stances", """
+        INSERT INTO sentence_stances
+            (article_id, sentence_index, topic, stance, confidence, actor, actor_group,
+             model_version)
+        SELECT article_id, sentence_index, topic, stance, confidence, actor, actor_group,
+               $model_version
+        FROM bench_mentions"""),
+    ("article stances", """
+        -- models/aggregate.py in SQL: a confidence-weighted vote, polar sentences first.
+        INSERT INTO article_topic_stances
+            (article_id, topic, stance, confidence, mentions, model_version)
+        WITH weights AS (
+            SELECT article_id, topic, count(*) AS mentions,
+                   COALESCE(sum(confidence) FILTER (WHERE stance = 'favor'), 0) AS favor,
+                   COALESCE(sum(confidence) FILTER (WHERE stance = 'against'), 0) AS against,
+                   COALESCE(sum(confidence) FILTER (WHERE stance = 'neutral'), 0) AS neutral
+            FROM bench_mentions GROUP BY article_id, topic
+        ), voted AS (
+            SELECT *, favor + against AS polar,
+                   least(favor, against) / nullif(favor + against, 0) AS minority
+            FROM weights
+        )
+        SELECT article_id, topic,
+               CASE WHEN polar = 0 THEN 'neutral' WHEN minority >= 0.3 THEN 'mixed'
+                    WHEN favor > against THEN 'favor' ELSE 'against' END,
+               round(least(1.0, CASE
+                   WHEN polar = 0 THEN neutral / mentions
+                   WHEN minority >= 0.3 THEN minority * 2 * polar / (polar + neutral)
+                   ELSE (1 - minority) * polar / (polar + 0.5 * neutral) END), 4),
+               mentions, $model_version
+        FROM voted"""),
+    ("runs and failures", """
+        INSERT INTO runs
+            (run_id, flow, started_at, finished_at, status, feeds_ok, feeds_failed,
+             feeds_not_modified, articles_seen, articles_new, duplicates, failures, mentions_new,
+             http_requests, http_not_modified, model_version, fetch_seconds, extract_seconds,
+             classify_seconds, store_seconds, error)
+        WITH stored AS (
+            SELECT run_id, count(*) FILTER (WHERE duplicate_of IS NULL) AS articles_new,
+                   count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS duplicates
+            FROM stored_articles GROUP BY run_id
+        ), mentioned AS (
+            SELECT a.run_id, count(*) AS mentions_new
+            FROM sentence_stances AS m JOIN stored_articles AS a USING (article_id)
+            GROUP BY a.run_id
+        ), failed AS (
+            SELECT run_n, count(*) AS failures FROM bench_gen_failures GROUP BY run_n
+        )
+        SELECT i.run_id, CASE WHEN r.run_n = 0 THEN 'backfill' ELSE 'daily' END,
+               to_timestamp($epoch + r.started_s), to_timestamp($epoch + r.finished_s),
+               CASE WHEN r.completed THEN 'completed' ELSE 'failed' END,
+               $outlets - r.feeds_failed, r.feeds_failed, r.not_modified,
+               COALESCE(s.articles_new, 0) + COALESCE(s.duplicates, 0) + COALESCE(f.failures, 0),
+               COALESCE(s.articles_new, 0), COALESCE(s.duplicates, 0), COALESCE(f.failures, 0),
+               COALESCE(m.mentions_new, 0),
+               $outlets + COALESCE(s.articles_new, 0) + COALESCE(s.duplicates, 0)
+                   + COALESCE(f.failures, 0),
+               r.not_modified, $model_version, r.fetch_seconds, r.extract_seconds,
+               r.classify_seconds, r.store_seconds,
+               CASE WHEN NOT r.completed
+                    THEN 'worker killed during classification (out of memory)' END
+        FROM bench_runs AS r
+        JOIN bench_run_ids AS i USING (run_n)
+        LEFT JOIN stored AS s USING (run_id)
+        LEFT JOIN mentioned AS m USING (run_id)
+        LEFT JOIN failed AS f USING (run_n);
+        INSERT INTO failures (run_id, url, stage, error, feed_url, occurred_at)
+        SELECT i.run_id,
+               CASE WHEN f.stage IN ('feed', 'robots') THEN 'https://' || o.domain || '/rss'
+                    ELSE 'https://' || o.domain || '/live/' || i.run_id || '-' || f.number END,
+               f.stage,
+               CASE f.stage WHEN 'feed' THEN 'HTTP 503 Service Unavailable'
+                            WHEN 'robots' THEN 'robots.txt disallows the feed'
+                            WHEN 'fetch' THEN 'read timeout after 15 s'
+                            WHEN 'extract' THEN 'extracted text too short (112 characters, need 250)'
+                            ELSE 'classifier input rejected (empty after cleaning)' END,
+               'https://' || o.domain || '/rss', to_timestamp($epoch + f.occurred_s)
+        FROM bench_gen_failures AS f
+        JOIN bench_run_ids AS i USING (run_n)
+        JOIN bench_outlets AS o USING (outlet_id);
+        INSERT INTO feed_state (feed_url, etag, last_modified, last_status, last_checked_at)
+        SELECT 'https://' || domain || '/rss', '"' || md5(domain) || '"', NULL,
+               CASE WHEN outlet_id IN (SELECT outlet_id FROM bench_gen_failures AS f
+                                       WHERE f.stage = 'feed'
+                                         AND f.run_n = (SELECT max(run_n) FROM bench_runs))
+                    THEN 'HTTP 503' ELSE '200' END,
+               (SELECT max(started_at) FROM runs)
+        FROM bench_outlets"""),
+)
+
+
+def bound(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The parameters a statement names (DuckDB refuses unused ones)."""
+    named = set(re.findall(r"\$(\w+)", sql))
+    return {name: value for name, value in params.items() if name in named}
+
+
+def generate(db_path: Path, mentions: int) -> dict[str, int]:
+    """Fill a fresh warehouse with a year of synthetic coverage; returns the row counts."""
+    rng = np.random.default_rng(SEED)
+    with step("drawing the year (numpy)"):
+        dims = build_dimensions(rng)
+        run_start, completed = run_schedule(rng)
+        articles, counts = draw_articles(rng, dims, mentions, run_start, completed)
+        staging = {
+            "bench_outlets": dims.outlets,
+            "bench_actors": dims.actors,
+            "bench_gen_articles": articles,
+            "bench_gen_mentions": draw_mentions(rng, dims, articles, counts),
+            "bench_gen_copies": draw_copies(rng, articles, run_start, completed),
+            **vocabulary(),
+        }
+        staging["bench_runs"], staging["bench_gen_failures"] = draw_runs(rng, run_start, completed)
+    epoch = int(datetime.combine(YEAR_START, datetime.min.time(), tzinfo=UTC).timestamp())
+    params = {"epoch": epoch, "model_version": MODEL_VERSION, "outlets": OUTLET_COUNT}
+    with connect(db_path) as connection:
+        connection.execute("SET enable_progress_bar = false")
+        connection.execute("SET TimeZone = 'UTC'")  # days and URLs in UTC, like article_day()
+        for name, table in staging.items():
+            connection.register(name, table)
+        for label, sql in LOAD_STATEMENTS:
+            with step(label):
+                for statement in filter(str.strip, sql.split(";\n")):
+                    connection.execute(statement, bound(statement, params) or None)
+        with step("checkpoint"):
+            connection.execute("CHECKPOINT")
+        counts_sql = """
+            SELECT (SELECT count(*) FROM stored_articles WHERE duplicate_of IS NULL),
+                   (SELECT count(*) FROM stored_articles WHERE duplicate_of IS NOT NULL),
+                   (SELECT count(*) FROM sentences), (SELECT count(*) FROM sentence_stances),
+                   (SELECT count(*) FROM article_topic_stances), (SELECT count(*) FROM url_aliases),
+                   (SELECT count(*) FROM runs), (SELECT count(*) FROM runs WHERE status = 'failed'),
+                   (SELECT count(*) FROM failures), (SELECT count(DISTINCT source) FROM stored_articles),
+                   (SELECT count(DISTINCT actor) FROM sentence_stances)"""
+        row = connection.execute(counts_sql).fetchone()
+        shares = dict(connection.execute(
+            "SELECT stance, round(100 * count(*) / sum(count(*)) OVER (), 1) FROM sentence_stances "
+            "GROUP BY stance").fetchall())
+    names = ("originals", "copies", "sentences", "mentions", "article_stances", "url_aliases",
+             "runs", "failed_runs", "failures", "outlets", "actors")
+    result = dict(zip(names, row, strict=True))
+    result["planned_shifts"] = dims.shifts
+    for stance in STANCES:
+        result[f"{stance}_pct"] = shares.get(stance, 0)
+    return result
+
+
+# ------------------------------------------------------------------ timing
+
+
+@dataclass(frozen=True)
+class ViewTiming:
+    name: str
+    count_s: float
+    rows: int
+    query_s: float
+    query_rows: int
+
+    @property
+    def seconds(self) -> float:
+        return max(self.count_s, self.query_s)
+
+
+def time_views(db_path: Path, repeat: int) -> list[ViewTiming]:
+    timings = []
+    with connect(db_path, read_only=True) as connection:
+        connection.execute("SET enable_progress_bar = false")
+        for name in VIEWS:
+            count_sql = f"SELECT count(*) FROM (SELECT * FROM {name})"  # name: a constant above
+            count_s, count_rows = median_seconds(
+                lambda sql=count_sql: connection.execute(sql).fetchall(), repeat)
+            query_sql = ANALYST_QUERIES[name]
+            params = bound(query_sql, ANALYST_PARAMS)
+            query_s, rows = median_seconds(
+                lambda sql=query_sql, params=params: connection.execute(sql, params).fetchall(),
+                repeat)
+            timing = ViewTiming(name, count_s, count_rows[0][0], query_s, len(rows))
+            print(f"view {name}: {timing.seconds:.3f} s ({timing.rows} rows) "
+                  f"{verdict(timing.seconds, VIEW_TARGET_S)}  "
+                  f"[count {count_s:.3f} s; analyst query {query_s:.3f} s, {len(rows)} rows]",
+                  flush=True)
+            timings.append(timing)
+    return timings
+
+
+def report_breakdown(db_path: Path, filters: ReportFilters) -> list[tuple[str, float]]:
+    """Each query behind the page, timed once on a warm connection (where the time goes)."""
+    params = filters.params()
+    names = [("report_overview", True)] + [REPORT_QUERIES[name] for name in REPORT_QUERIES
+                                           if name != "recent_shifts"]
+    spent = []
+    with connect(db_path, read_only=True) as connection:
+        connection.execute("SET enable_progress_bar = false")
+        for query, filtered in names:
+            started = time.perf_counter()
+            connection.sql(load_sql(query), params=params if filtered else None).to_arrow_table()
+            spent.append((query, time.perf_counter() - started))
+    return spent
+
+
+def time_reports(db_path: Path, repeat: int) -> list[tuple[str, float]]:
+    cases = (
+        (f"--since {QUARTER[0]} --until {QUARTER[1]}",
+         {"since": QUARTER[0], "until": QUARTER[1]}),
+        ("full range", {}),
+        ("--topic membership", {"topic": "membership"}),
+    )
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        for label, options in cases:
+            seconds, _ = median_seconds(
+                lambda options=options: write_report(db_path, Path(folder) / "report", **options),
+                repeat)
+            print(f"report {label}: {seconds:.2f} s {verdict(seconds, REPORT_TARGET_S)}",
+                  flush=True)
+            results.append((label, seconds))
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "flows.cli", "report", "--db", str(db_path),
+                        "--out", str(Path(folder) / "cli")], check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+        print(f"report `stancewatch report` (full range, fresh process, once): {seconds:.2f} s "
+              f"{verdict(seconds, REPORT_TARGET_S)}", flush=True)
+        results.append(("stancewatch report, fresh process", seconds))
+    print("  full-range report, query by query (one warm run each):")
+    for query, seconds in report_breakdown(db_path, ReportFilters()):
+        print(f"    {query}: {seconds:.3f} s")
+    return results
+
+
+# ------------------------------------------------------------------ command line
+
+
+def positive(text: str) -> int:
+    value = int(text.replace("_", ""))
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m warehouse.bench",
+        description="Time the reporting views and the report on a year of synthetic coverage.")
+    parser.add_argument("--mentions", type=positive, default=2_000_000,
+                        help="on-topic mentions to generate (default 2,000,000)")
+    parser.add_argument("--db", type=Path,
+                        help="warehouse file to build and keep (default: a temporary file)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the existing --db as it is instead of building it")
+    parser.add_argument("--repeat", type=positive, default=3,
+                        help="runs per measurement; the median is reported (default 3)")
+    args = parser.parse_args(argv)
+    if args.reuse and (args.db is None or not args.db.exists()):
+        print("--reuse needs --db naming an existing warehouse", file=sys.stderr)
+        return 2
+    if args.db is not None and args.db.exists() and not args.reuse:
+        print(f"--db {args.db} already exists; remove it, choose another path or add --reuse",
+              file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bench-warehouse-") as folder:
+        db_path = args.db or Path(folder) / "bench.duckdb"
+        if args.reuse:
+            with connect(db_path, read_only=True) as connection:
+                mentions = connection.execute("SELECT count(*) FROM sentence_stances").fetchone()[0]
+            print(f"reusing {db_path}: {mentions} mentions")
+        else:
+            print(f"generating {args.mentions:,} mentions into {db_path}", flush=True)
+            started = time.perf_counter()
+            rows = generate(db_path, args.mentions)
+            print(f"generated in {time.perf_counter() - started:.1f} s "
+                  f"({db_path.stat().st_size / 2**20:.0f} MiB): "
+                  + ", ".join(f"{name}={value}" for name, value in rows.items()), flush=True)
+            mentions = rows["mentions"]
+        views = time_views(db_path, args.repeat)
+        reports = time_reports(db_path, args.repeat)
+        slowest = max(views, key=lambda timing: timing.seconds)
+        report_s = max(seconds for _, seconds in reports)
+        if args.db is not None:
+            print(f"warehouse kept at {db_path}")
+    print(f"bench-warehouse: mentions={mentions}, slowest view {slowest.name} "
+          f"{slowest.seconds:.3f} s, report {report_s:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
