@@ -71,10 +71,24 @@ def _meta_published(content: bytes) -> datetime | None:
     return _parse_date(found.group(1).decode("ascii", "replace")) if found else None
 
 
-def extract_article(content: bytes, url: str, min_chars: int = MIN_TEXT_CHARS) -> ExtractedArticle:
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+
+
+def _decode_with_header_charset(content: bytes, header_charset: str | None) -> bytes | str:
+    """lxml reads <meta charset>; a charset given only in the HTTP header is applied here."""
+    if not header_charset or _META_CHARSET.search(content[:4096]):
+        return content
+    try:
+        return content.decode(header_charset, errors="replace")
+    except LookupError:
+        return content
+
+
+def extract_article(content: bytes, url: str, min_chars: int = MIN_TEXT_CHARS,
+                    header_charset: str | None = None) -> ExtractedArticle:
     """Main text plus metadata; raises ExtractionError when there is too little text."""
     try:
-        tree = lxml_html.fromstring(content)
+        tree = lxml_html.fromstring(_decode_with_header_charset(content, header_charset))
     except (ValueError, lxml_html.etree.ParserError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     document = trafilatura.bare_extraction(

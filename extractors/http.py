@@ -267,7 +267,7 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        host = (urlsplit(url).hostname or "").lower()
+        host = urlsplit(url).netloc.lower()  # per server: host and port
         attempt = 0
         while True:
             attempt += 1

@@ -54,8 +54,13 @@ def pick_canonical(fetched_url: str, declared: str | None) -> str:
 
 
 def domain_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    """The outlet's domain, for `source` when a page names no site: no www., and the port
+    only when it is not the scheme's default (outlets on one host, different ports)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
 def _forbidden_ip(address: str) -> str | None:

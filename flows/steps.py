@@ -35,6 +35,8 @@ from warehouse.records import (
 )
 
 FUTURE_TOLERANCE = timedelta(days=1)
+COPY_MIN_SHARED_SENTENCES = 4  # a copy shares at least this many sentences with its original
+COPY_MIN_SHARED_SHARE = 0.6  # … and at least this share of its own sentences
 CLASSIFIED_LANGUAGES = ("en",)
 
 
@@ -73,6 +75,14 @@ class BatchResult:
     fetch_seconds: float = 0.0
     extract_seconds: float = 0.0
     out_of_window: int = 0
+
+
+def charset_of(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
 
 
 def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
@@ -199,7 +209,8 @@ def fetch_page(fetcher: Fetcher, candidate: Candidate, settings: Settings
             time.perf_counter() - started, 0.0
     fetched = time.perf_counter()
     try:
-        extracted = extract_article(result.content, result.final_url, settings.min_text_chars)
+        extracted = extract_article(result.content, result.final_url, settings.min_text_chars,
+                                    charset_of(result.content_type))
     except ExtractionError as exc:
         return None, FailureRecord(candidate.url, "extract", str(exc), candidate.feed_url), \
             fetched - started, time.perf_counter() - fetched
@@ -318,6 +329,12 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
     return records
 
 
+def shares_most_sentences(copy: Sequence[str], original: Sequence[str]) -> bool:
+    own = set(copy)
+    shared = len(own & set(original))
+    return shared >= COPY_MIN_SHARED_SENTENCES and shared >= COPY_MIN_SHARED_SHARE * len(own)
+
+
 def link_duplicates(connection: duckdb.DuckDBPyConnection, records: Sequence[ArticleRecord]
                     ) -> list[ArticleRecord]:
     """Mark exact and near copies (of stored articles or of earlier ones in this batch);
@@ -325,15 +342,20 @@ def link_duplicates(connection: duckdb.DuckDBPyConnection, records: Sequence[Art
     from dataclasses import replace
 
     ordered = sorted(records, key=lambda r: (r.published_at or r.fetched_at, r.article_id))
+    by_sentences = db.sentence_overlap_originals(connection, ordered, COPY_MIN_SHARED_SENTENCES,
+                                                 COPY_MIN_SHARED_SHARE)
     linked: list[ArticleRecord] = []
     for record in ordered:
         original = db.find_original(connection, record.article_id, record.content_hash,
                                     record.simhash, NEAR_DUPLICATE_DISTANCE)
+        original = original or by_sentences.get(record.article_id)
         if original is None:
             original = next((earlier.article_id for earlier in linked
                              if earlier.duplicate_of is None
                              and (earlier.content_hash == record.content_hash
-                                  or is_near_duplicate(earlier.simhash, record.simhash))), None)
+                                  or is_near_duplicate(earlier.simhash, record.simhash)
+                                  or shares_most_sentences(record.sentences, earlier.sentences))),
+                            None)
         if original is not None:
             record = replace(record, duplicate_of=original, mentions=[], stances=[])
         linked.append(record)

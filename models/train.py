@@ -120,7 +120,7 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             scheduler.step()
-            total_loss += float(loss) * len(rows)
+            total_loss += loss.item() * len(rows)
         report = evaluate_rows(network, tokenizer, dev_rows, device)
         f_avg = sum(report[t]["f_avg"] for t in TOPICS) / len(TOPICS)
         macro = sum(report[t]["macro_f1"] for t in TOPICS) / len(TOPICS)

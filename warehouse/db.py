@@ -225,6 +225,25 @@ def find_original(connection: duckdb.DuckDBPyConnection, article_id: str, conten
     return rows[0][0] if rows else None
 
 
+def sentence_overlap_originals(connection: duckdb.DuckDBPyConnection,
+                               articles: Sequence[ArticleRecord], min_shared: int,
+                               min_share: float) -> dict[str, str]:
+    """Map new article ids to stored originals sharing most of their sentences (one query
+    per batch)."""
+    ids = [a.article_id for a in articles for _ in a.sentences]
+    candidate_sentences = pa.table({  # noqa: F841 - used by SQL
+        "article_id": pa.array(ids, pa.string()),
+        "sentence": pa.array([s for a in articles for s in a.sentences], pa.string())})
+    if not ids:
+        return {}
+    connection.register("candidate_sentences", candidate_sentences)
+    try:
+        return dict(connection.execute(load_sql("find_sentence_overlap"), {
+            "min_shared": min_shared, "min_share": min_share}).fetchall())
+    finally:
+        connection.unregister("candidate_sentences")
+
+
 def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
     article_rows = {name: [] for name in (
         "article_id", "url", "source", "domain", "title", "author", "published_at", "language",

@@ -1,0 +1,58 @@
+"""Duplicate linking against a real warehouse: exact copies, near copies (SimHash) and
+syndicated copies that were edited (shared sentences); a shared quote is not a copy."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from extractors.dedup import content_hash, hamming_distance, simhash
+from flows.steps import link_duplicates
+from warehouse.db import connect, store_articles
+from warehouse.records import ArticleRecord
+
+WORDS = ("alliance summit envoy treaty border budget region winter energy harbour grain court "
+         "market river bridge convoy council tariff pipeline radar shelter mandate corridor").split()
+
+
+def sentences(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(12)).capitalize() + "." for _ in range(count)]
+
+
+def record(url: str, parts: list[str], day: int) -> ArticleRecord:
+    text = " ".join(parts)
+    return ArticleRecord(
+        article_id=url[-16:].rjust(16, "0"), url=url, source="x", domain="x", title=url,
+        author=None, published_at=datetime(2025, 2, day, tzinfo=UTC), language="en", text=text,
+        content_hash=content_hash(text), simhash=simhash(text), feed_url=None,
+        fetched_at=datetime(2025, 3, 1, tzinfo=UTC), sentences=parts, mentions=[], stances=[],
+        model_version="test")
+
+
+def test_copies_are_linked_and_quotes_are_not(tmp_path):
+    body = sentences(1, 14)
+    original = record("https://ledger.example/original", body, 10)
+    edited_copy = record("https://wire.example/edited-copy",
+                         ["This article first appeared in The Ledger."] + body[:10]
+                         + sentences(2, 3), 11)
+    quoting = record("https://other.example/quoting", sentences(3, 12) + body[:2], 12)
+    exact = record("https://mirror.example/exact", list(body), 13)
+    assert hamming_distance(original.simhash, edited_copy.simhash) > 6  # SimHash alone misses it
+    with connect(tmp_path / "w.duckdb") as connection:
+        store_articles(connection, "run1", link_duplicates(connection, [original]))
+        linked = {r.url: r.duplicate_of
+                  for r in link_duplicates(connection, [edited_copy, quoting, exact])}
+    assert linked["https://wire.example/edited-copy"] == original.article_id
+    assert linked["https://mirror.example/exact"] == original.article_id
+    assert linked["https://other.example/quoting"] is None
+
+
+def test_copies_within_one_batch(tmp_path):
+    body = sentences(4, 10)
+    first = record("https://a.example/first", body, 10)
+    later = record("https://b.example/later", ["Reprinted with permission."] + body[:8], 12)
+    with connect(tmp_path / "w.duckdb") as connection:
+        linked = {r.url: r.duplicate_of for r in link_duplicates(connection, [later, first])}
+    assert linked == {"https://a.example/first": None,
+                      "https://b.example/later": first.article_id}
