@@ -26,11 +26,59 @@ GRID = [
 ]
 
 
+def frozen_baseline(epochs: int = 300, learning_rate: float = 1e-2) -> dict[str, float]:
+    """Frozen sentence embeddings + one linear head per topic (the classic baseline):
+    embeddings are computed once, then the heads are trained on them (full batch)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from models.dataset import train_dev_split
+    from models.interface import LABELS
+    from models.metrics import topic_report
+    from models.stance_model import BUNDLED_BASE, MAX_LENGTH, mean_pool, resolve_base
+
+    torch.manual_seed(13)
+    train_rows, dev_rows = train_dev_split()
+    base = resolve_base(BUNDLED_BASE)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    encoder = AutoModel.from_pretrained(base).eval()
+
+    def embed(rows):
+        chunks = []
+        with torch.inference_mode():
+            for start in range(0, len(rows), 64):
+                batch = tokenizer([r.text for r in rows[start : start + 64]], padding=True,
+                                  truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
+                hidden = encoder(**batch).last_hidden_state
+                chunks.append(mean_pool(hidden, batch["attention_mask"]))
+        return torch.cat(chunks)
+
+    train_x, dev_x = embed(train_rows), embed(dev_rows)
+    result = {}
+    for topic in TOPICS:
+        head = torch.nn.Linear(train_x.shape[1], len(LABELS))
+        optimizer = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=0.01)
+        target = torch.tensor([LABELS.index(r.label(topic)) for r in train_rows])
+        for _ in range(epochs):
+            loss = torch.nn.functional.cross_entropy(head(train_x), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        predicted = [LABELS[i] for i in head(dev_x).argmax(-1).tolist()]
+        result[topic] = topic_report([r.label(topic) for r in dev_rows], predicted)["f_avg"]
+    result["mean_f_avg"] = round(sum(result[t] for t in TOPICS) / len(TOPICS), 4)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", type=Path, default=Path("sweep.json"))
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--frozen-baseline", action="store_true",
+                        help="only the frozen-embedding baseline (fast, CPU)")
     args = parser.parse_args()
+    if args.frozen_baseline:
+        print("frozen baseline dev F_avg:", json.dumps(frozen_baseline()))
+        return
     rows = []
     for learning_rate, rank, epochs, seed in GRID:
         started = time.time()

@@ -8,7 +8,6 @@ workers and the syndicated copy is linked across batches through the warehouse.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import duckdb
@@ -42,10 +41,8 @@ def test_dask_workers_give_the_normal_flows_warehouse(prefect_harness, demo_feed
     monkeypatch.setenv("STANCEWATCH_BATCH_SIZE", "13")
     db_path = tmp_path / "dask.duckdb"
     handover = tmp_path / "handover"
-    started = time.perf_counter()
     summary = daily_flow_distributed(str(demo_feeds), str(db_path), workers=2,
                                      handover_dir=str(handover), keep_handover=True)
-    print(f"Dask run: {time.perf_counter() - started:.1f} s")
     assert summary["status"] == "completed"
 
     normal = demo_run["db"]

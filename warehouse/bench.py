@@ -23,6 +23,7 @@ formatted into the count query.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -108,8 +109,8 @@ ANALYST_QUERIES: dict[str, str] = {
         WHERE actor = 'Donald Trump' AND topic = $topic AND period BETWEEN $since AND $until
         ORDER BY period LIMIT 50""",
     "actor_latest": """
-        SELECT actor, topic, stance, period, quote, url FROM actor_latest
-        WHERE topic = $topic AND period BETWEEN $since AND $until
+        SELECT actor, actor_group, stance, period, quote, url FROM actor_latest
+        WHERE topic = $topic
         ORDER BY total_mentions DESC, actor LIMIT 50""",
     "source_stances": """
         SELECT source, sum(favor) AS favor, sum(against) AS against, sum(neutral) AS neutral,
@@ -208,13 +209,14 @@ GROUP_STANCES = {
     "Canada": ("favor", "favor"), "United Kingdom": ("neutral", "favor"),
     "France": ("neutral", "favor"), "EU": ("neutral", "favor"), "NATO": ("favor", "neutral"),
 }
-# Shifts the news of the year made, (actor, topic, day of year, new dominant stance);
+# Shifts the news of the year made: (actor, topic, stance before, day of year, stance after);
 # more are drawn at random.
-KNOWN_SHIFTS = (("Donald Trump", "membership", 45, "against"),
-                ("Donald Trump", "guarantees", 170, "neutral"),
-                ("Friedrich Merz", "guarantees", 200, "favor"),
-                ("Robert Fico", "membership", 150, "against"),
-                ("Mark Rutte", "membership", 130, "neutral"))
+KNOWN_SHIFTS = (("Donald Trump", "membership", "neutral", 45, "against"),
+                ("Donald Trump", "guarantees", "against", 170, "neutral"),
+                ("Friedrich Merz", "guarantees", "neutral", 200, "favor"),
+                ("Robert Fico", "membership", "neutral", 150, "against"),
+                ("Mark Rutte", "membership", "favor", 130, "neutral"),
+                ("Giorgia Meloni", "guarantees", "neutral", 220, "favor"))
 RANDOM_SHIFT_SHARE = 0.15  # of the other actor × topic pairs
 
 # ------------------------------------------------------------------ output helpers
@@ -309,21 +311,26 @@ def build_dimensions(rng: np.random.Generator) -> Dimensions:
     outlet_lean = rng.dirichlet((8.0, 6.0, 6.0), OUTLET_COUNT)
 
     actors = actor_list()
-    actor_weight = rng.lognormal(0.0, 1.1, len(actors))
-    for index, (name, _) in enumerate(actors):
-        if name in HEADLINE_ACTORS:
-            actor_weight[index] *= 12
+    # Zipf-like prominence: the headline actors first, the rest in random order.
+    order = [index for name in HEADLINE_ACTORS for index, (other, _) in enumerate(actors)
+             if other == name]
+    order += [int(index) for index in rng.permutation(len(actors)) if index not in order]
+    actor_weight = np.empty(len(actors))
+    actor_weight[order] = 1 / (np.arange(len(actors)) + 4.0) ** 1.15
     profile = np.empty((len(actors), len(TOPICS), 2, 3))
     shift_day = np.full((len(actors), len(TOPICS)), DAYS)
-    known_shifts = {(actor, topic): (day, stance) for actor, topic, day, stance in KNOWN_SHIFTS}
+    known_shifts = {(actor, topic): (before, day, after)
+                    for actor, topic, before, day, after in KNOWN_SHIFTS}
     for index, (name, group) in enumerate(actors):
         for topic_index, topic in enumerate(TOPICS):
             usual = GROUP_STANCES.get(group, ("neutral", "neutral"))[topic_index]
             dominant = STANCES.index(usual) if rng.random() < 0.85 else int(rng.integers(3))
+            if (name, topic) in known_shifts:
+                usual, day, stance = known_shifts[(name, topic)]
+                dominant = STANCES.index(usual)
             before = stance_profile(rng, dominant)
             after = before
             if (name, topic) in known_shifts:
-                day, stance = known_shifts[(name, topic)]
                 shift_day[index, topic_index] = day
                 after = stance_profile(rng, STANCES.index(stance))
             elif rng.random() < RANDOM_SHIFT_SHARE:
@@ -634,7 +641,7 @@ LOAD_STATEMENTS: tuple[tuple[str, str], ...] = (
             (article_id, url, source, domain, title, author, published_at, language, text,
              content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
         WITH texts AS (
-            SELECT article_id, string_agg(sentence, ' ' ORDER BY sentence_index) AS text
+            SELECT article_id, array_to_string(list(sentence ORDER BY sentence_index), ' ') AS text
             FROM sentences GROUP BY article_id
         )
         SELECT a.article_id, a.url, a.source, a.domain, a.title,
@@ -909,6 +916,12 @@ def time_reports(db_path: Path, repeat: int) -> list[tuple[str, float]]:
 # ------------------------------------------------------------------ command line
 
 
+def machine_load() -> str:
+    """Other work on the machine slows every figure: print the load next to them."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 def positive(text: str) -> int:
     value = int(text.replace("_", ""))
     if value < 1:
@@ -936,6 +949,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--db {args.db} already exists; remove it, choose another path or add --reuse",
               file=sys.stderr)
         return 2
+    print(f"machine: {machine_load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-warehouse-") as folder:
         db_path = args.db or Path(folder) / "bench.duckdb"
         if args.reuse:
@@ -952,6 +966,7 @@ def main(argv: list[str] | None = None) -> int:
             mentions = rows["mentions"]
         views = time_views(db_path, args.repeat)
         reports = time_reports(db_path, args.repeat)
+        print(f"machine: {machine_load()}")
         slowest = max(views, key=lambda timing: timing.seconds)
         report_s = max(seconds for _, seconds in reports)
         if args.db is not None:
