@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import connect, load_sql
+from warehouse.db import WarehouseError, check_db_path, connect, load_sql
 from warehouse.report import REPORT_QUERIES, ReportFilters, write_report
 
 VIEW_TARGET_S = 1.0
@@ -949,7 +949,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--db {args.db} already exists; remove it, choose another path or add --reuse",
               file=sys.stderr)
         return 2
+    try:
+        if args.db is not None:
+            check_db_path(args.db, must_exist=args.reuse)
+    except WarehouseError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     print(f"machine: {machine_load()}", flush=True)
+    try:
+        return run_benchmark(args)
+    except WarehouseError as exc:
+        print(f"bench-warehouse: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-warehouse-") as folder:
         db_path = args.db or Path(folder) / "bench.duckdb"
         if args.reuse:
