@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,21 @@ def test_version_1_warehouse_upgrades_in_place(tmp_path):
         assert connection.execute("SELECT actor, stance FROM mentions").fetchall() == [
             ("Dmitry Peskov", "against")]
         assert connection.execute("SELECT count(*) FROM stance_daily").fetchall()[0][0] >= 1
+
+
+def test_version_1_warehouse_gets_trend_mention_facts_backfilled(tmp_path):
+    db_path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db_path)) as connection:
+        connection.execute(FIXTURE.read_text())
+    with connect(db_path) as connection:
+        assert schema_version(connection) >= 3
+        peskov = ("a1b2c3d4e5f60718", 0, "guarantees", "against", 0.93, "Dmitry Peskov",
+                  "Russia", "News Example", "https://news.example/peskov", date(2025, 2, 28))
+        assert connection.execute("SELECT * FROM trend_mention_facts").fetchall() == [peskov]
+        assert connection.execute("SELECT * FROM trend_mentions").fetchall() == [peskov]
+        assert connection.execute(
+            "SELECT day, topic, stance, articles, mentions FROM stance_daily").fetchall() == [
+            (date(2025, 2, 28), "guarantees", "against", 1, 1)]
 
 
 def test_migrations_run_once(tmp_path):

@@ -42,10 +42,11 @@ from report_fixtures import (  # noqa: E402
     build_demo_warehouse,
     build_warehouse,
     copy_of,
+    store_run,
 )
 
-from warehouse.db import WarehouseError, connect  # noqa: E402
-from warehouse.records import FailureRecord  # noqa: E402
+from warehouse.db import WarehouseError, connect, replace_stances  # noqa: E402
+from warehouse.records import ArticleStanceRecord, FailureRecord, MentionRecord  # noqa: E402
 from warehouse.report import (  # noqa: E402
     ReportFilterError,
     ReportFilters,
@@ -263,6 +264,69 @@ def test_filtered_macros_agree_with_the_views(tmp_path: Path) -> None:
     assert later == []
     assert outlet == [{"source": "EuroWire"}]
 
+
+# The old definition of trend_mentions, before migrations/003: every call joined the mentions
+# to the original articles. trend_mention_facts must always hold exactly these rows.
+TREND_MENTIONS_BY_JOIN = """
+    SELECT m.article_id, m.sentence_index, m.topic, m.stance, m.confidence, m.actor,
+           m.actor_group, a.source, a.url,
+           CAST(timezone('UTC', COALESCE(a.published_at, a.fetched_at)) AS DATE) AS day
+    FROM sentence_stances AS m JOIN stored_articles AS a USING (article_id)
+    WHERE a.duplicate_of IS NULL AND m.stance IN ('favor', 'against', 'neutral')
+    ORDER BY ALL"""
+
+
+def test_trend_mention_facts_follow_stores_reclassification_and_copies(tmp_path: Path) -> None:
+    dated = article("Kyiv Ledger", "dated", at(0, 10), [
+        quote("Keir Starmer", "guarantees", "favor"),
+        quote("Keir Starmer", "guarantees", "neutral"),
+        Quote("Membership was discussed.", "membership", "neutral")])
+    late_evening = datetime(2025, 3, 4, 21, 0, tzinfo=timezone(timedelta(hours=-5)))  # 5 Mar UTC
+    evening = article("EuroWire", "evening", late_evening, [
+        quote("Dmitry Peskov", "membership", "against")])
+    undated = article("Atlantic Dispatch", "undated", None, [
+        quote("Viktor Orbán", "guarantees", "against")], fetched_at=at(2, 3))
+
+    def facts(connection) -> list[tuple]:
+        return connection.execute("SELECT * FROM trend_mention_facts ORDER BY ALL").fetchall()
+
+    def by_join(connection) -> list[tuple]:
+        return connection.execute(TREND_MENTIONS_BY_JOIN).fetchall()
+
+    path = tmp_path / "w.duckdb"
+    with connect(path) as connection:
+        store_run(connection, "run-0001", [dated, evening, undated])
+        stored = facts(connection)
+        assert stored == by_join(connection) and len(stored) == 5
+        assert {(row[0], row[-1]) for row in stored} == {
+            (dated.article_id, date(2025, 3, 3)), (evening.article_id, date(2025, 3, 5)),
+            (undated.article_id, date(2025, 3, 5))}
+
+        # Reclassification registers new_articles with only an article_id column.
+        reclassified = [
+            MentionRecord(1, "guarantees", "against", 0.7, "Keir Starmer", "Testland"),
+            MentionRecord(2, "membership", "favor", 0.8, None, None),
+            MentionRecord(3, "membership", "none", 0.5, None, None),  # off topic: left out
+        ]
+        replace_stances(connection, [dated.article_id, undated.article_id], [
+            (reclassified, [ArticleStanceRecord("guarantees", "against", 0.7, 1),
+                            ArticleStanceRecord("membership", "favor", 0.8, 1)]),
+            ([], []),  # the undated article has no on-topic sentence any more
+        ], "model-2")
+        after_reclassify = facts(connection)
+        assert after_reclassify == by_join(connection)
+        assert sorted((row[0], row[1], row[3]) for row in after_reclassify) == sorted([
+            (dated.article_id, 1, "against"), (dated.article_id, 2, "favor"),
+            (evening.article_id, 1, "against")])
+
+        # A copy stored later, with duplicate_of set, adds mentions but no facts.
+        copy = copy_of(evening, "Danube Daily", "evening-copy")
+        store_run(connection, "run-0002", [copy])
+        assert connection.execute("SELECT count(*) FROM sentence_stances WHERE article_id = ?",
+                                  [copy.article_id]).fetchone()[0] == 1
+        assert facts(connection) == by_join(connection) == after_reclassify
+        assert connection.execute("SELECT * FROM trend_mentions ORDER BY ALL").fetchall() \
+            == after_reclassify
 
 # ------------------------------------------------------------------------ report
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ CREATE OR REPLACE MACRO stance_shift_min_mentions() AS 2;
 -- Sentences kept as evidence for each shift, highest classifier confidence first.
 CREATE OR REPLACE MACRO stance_shift_evidence_limit() AS 3;
 
+-- Spelled out again in migrations/003 and queries/replace_stances.sql for trend_mention_facts:
+-- a change here needs a migration that rebuilds that table.
 CREATE OR REPLACE MACRO article_day(published_at, fetched_at) AS
     CAST(timezone('UTC', COALESCE(published_at, fetched_at)) AS DATE);
 
@@ -39,14 +41,19 @@ WHERE duplicate_of IS NULL
 CREATE OR REPLACE VIEW trend_articles AS
 SELECT * FROM trend_articles_in(NULL, NULL, NULL);
 
--- On-topic sentences of those articles, with the article's day, outlet and URL.
+-- On-topic sentences of those articles, with the article's day, outlet and URL. Read from
+-- trend_mention_facts (migrations/003_trend_mention_facts.sql), which holds exactly
+--   sentence_stances JOIN trend_articles USING (article_id)
+--   WHERE stance IN ('favor', 'against', 'neutral')
+-- kept by queries/replace_stances.sql in the same transaction as the stances.
 CREATE OR REPLACE MACRO trend_mentions_in(since_day, until_day, only_topic, only_source) AS TABLE
-SELECT m.article_id, m.sentence_index, m.topic, m.stance, m.confidence, m.actor, m.actor_group,
-       a.source, a.url, a.day
-FROM sentence_stances AS m
-JOIN trend_articles_in(since_day, until_day, only_source) AS a USING (article_id)
-WHERE m.stance IN ('favor', 'against', 'neutral')
-  AND (only_topic IS NULL OR m.topic = only_topic);
+SELECT article_id, sentence_index, topic, stance, confidence, actor, actor_group,
+       source, url, day
+FROM trend_mention_facts
+WHERE (only_source IS NULL OR source = only_source)
+  AND (since_day IS NULL OR day >= since_day)
+  AND (until_day IS NULL OR day <= until_day)
+  AND (only_topic IS NULL OR topic = only_topic);
 
 CREATE OR REPLACE VIEW trend_mentions AS
 SELECT * FROM trend_mentions_in(NULL, NULL, NULL, NULL);
