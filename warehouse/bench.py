@@ -691,6 +691,16 @@ LOAD_STATEMENTS: tuple[tuple[str, str], ...] = (
         SELECT article_id, sentence_index, topic, stance, confidence, actor, actor_group,
                $model_version
         FROM bench_mentions"""),
+    ("trend facts", """
+        -- what queries/replace_stances.sql maintains for the pipeline (migration 003)
+        INSERT INTO trend_mention_facts
+            (article_id, sentence_index, topic, stance, confidence, actor, actor_group, source, url, day)
+        SELECT m.article_id, m.sentence_index, m.topic, m.stance, m.confidence, m.actor,
+               m.actor_group, a.source, a.url,
+               CAST(timezone('UTC', COALESCE(a.published_at, a.fetched_at)) AS DATE) AS day
+        FROM sentence_stances AS m JOIN stored_articles AS a USING (article_id)
+        WHERE a.duplicate_of IS NULL AND m.stance IN ('favor', 'against', 'neutral')
+        ORDER BY day, m.topic, m.actor"""),
     ("article stances", """
         -- models/aggregate.py in SQL: a confidence-weighted vote, polar sentences first.
         INSERT INTO article_topic_stances
