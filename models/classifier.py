@@ -5,6 +5,7 @@ The pipeline and `stancewatch classify` both go through `load_classifier`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicS
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
 DEFAULT_MODEL = ARTEFACTS_DIR / "stance-minilm-lora"
-_OPENING_QUOTES = ("“", '"')
+_EXPERT_REFERENCE = re.compile(
+    r"\b(?:the|this|our)\s+(?:expert|analyst|political scientist|political analyst|researcher|"
+    r"commentator|scholar|historian)\b(?:\s+\w+){0,3}?\s+(?:said|says|noted|notes|added|argued|"
+    r"believes|stressed|emphasi[sz]ed|explained|concluded|summari[sz]ed|is convinced|thinks|"
+    r"warned|told)\b|\bin (?:the|his|her) (?:expert's |analyst's )?opinion\b|"
+    r"\bthe (?:expert|analyst|political scientist) is convinced\b", re.IGNORECASE)
 
 
 class ModelLoadError(RuntimeError):
@@ -67,6 +73,9 @@ class StanceClassifier:
         previous: Holder | None = None
         for sentence in sentences:
             holder = find_holder(sentence, self.actors, previous)
+            if holder is None and previous is not None and previous.group == "Commentators" \
+                    and _EXPERT_REFERENCE.search(sentence):
+                holder = previous  # "…, the political scientist noted" after a named expert
             holders.append(holder)
             # "he said" in the next sentence refers to the last holder, else the first
             # person named in this sentence ("Peskov spoke to reporters. He said …")

@@ -131,3 +131,14 @@ def test_non_nli_model_is_a_clear_error(tmp_path):
     done = classify_cli([json.dumps({"id": 1, "text": "x"})], "--model", str(model))
     assert done.returncode == 2
     assert "neither a stancewatch artefact nor an NLI model" in done.stderr
+
+
+def test_second_references_to_a_named_expert(classifier):
+    holders = classifier.article_holders([
+        "Igor Chalenko, a political scientist, said guarantees must be ratified by parliaments.",
+        "In his opinion, bilateral agreements with the U.S. would protect Ukraine.",
+        "Meanwhile, the expert is convinced that Ukraine's future is in NATO.",
+        "Fighting continued near Pokrovsk on Tuesday.",
+    ])
+    assert [h.name if h else None for h in holders] == [
+        "Igor Chalenko", "Igor Chalenko", "Igor Chalenko", None]
