@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -123,7 +125,27 @@ def command_classify(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         batch.clear()
 
-    for number, line in enumerate(sys.stdin, start=1):
+    # Lines arrive through a queue so that a batch is flushed as soon as input pauses:
+    # a pipe of many lines fills whole batches, an interactive or streaming caller gets
+    # each answer without waiting for more input.
+    lines: queue.Queue[str | None] = queue.Queue(maxsize=4 * args.batch_size)
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    number = 0
+    while True:
+        try:
+            line = lines.get(block=not batch, timeout=None)
+        except queue.Empty:
+            flush()
+            continue
+        if line is None:
+            break
+        number += 1
         if not line.strip():
             continue
         try:
