@@ -244,6 +244,15 @@ def sentence_overlap_originals(connection: duckdb.DuckDBPyConnection,
         connection.unregister("candidate_sentences")
 
 
+MENTION_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("sentence_index", pa.int32()), ("topic", pa.string()),
+    ("stance", pa.string()), ("confidence", pa.float64()), ("actor", pa.string()),
+    ("actor_group", pa.string()), ("model_version", pa.string())])
+ARTICLE_STANCE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("topic", pa.string()), ("stance", pa.string()),
+    ("confidence", pa.float64()), ("mentions", pa.int32()), ("model_version", pa.string())])
+
+
 def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
     article_rows = {name: [] for name in (
         "article_id", "url", "source", "domain", "title", "author", "published_at", "language",
@@ -291,22 +300,8 @@ def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, p
             "article_id": pa.array(sentences["article_id"], pa.string()),
             "sentence_index": pa.array(sentences["sentence_index"], pa.int32()),
             "sentence": pa.array(sentences["sentence"], pa.string())}),
-        "new_mentions": pa.table({
-            "article_id": pa.array(mentions["article_id"], pa.string()),
-            "sentence_index": pa.array(mentions["sentence_index"], pa.int32()),
-            "topic": pa.array(mentions["topic"], pa.string()),
-            "stance": pa.array(mentions["stance"], pa.string()),
-            "confidence": pa.array(mentions["confidence"], pa.float64()),
-            "actor": pa.array(mentions["actor"], pa.string()),
-            "actor_group": pa.array(mentions["actor_group"], pa.string()),
-            "model_version": pa.array(mentions["model_version"], pa.string())}),
-        "new_article_stances": pa.table({
-            "article_id": pa.array(stances["article_id"], pa.string()),
-            "topic": pa.array(stances["topic"], pa.string()),
-            "stance": pa.array(stances["stance"], pa.string()),
-            "confidence": pa.array(stances["confidence"], pa.float64()),
-            "mentions": pa.array(stances["mentions"], pa.int32()),
-            "model_version": pa.array(stances["model_version"], pa.string())}),
+        "new_mentions": pa.table(mentions, schema=MENTION_SCHEMA),
+        "new_article_stances": pa.table(stances, schema=ARTICLE_STANCE_SCHEMA),
     }
 
 
@@ -375,19 +370,12 @@ def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence
             stances["article_id"].append(article_id)
             for name in ("topic", "stance", "confidence", "mentions"):
                 stances[name].append(getattr(stance, name))
+    mentions["model_version"] = [model_version] * len(mentions["article_id"])
+    stances["model_version"] = [model_version] * len(stances["article_id"])
     tables = {
         "new_articles": pa.table({"article_id": pa.array(list(article_ids), pa.string())}),
-        "new_mentions": pa.table({**{k: pa.array(v, pa.int32() if k == "sentence_index" else
-                                                 pa.float64() if k == "confidence" else pa.string())
-                                     for k, v in mentions.items()},
-                                  "model_version": pa.array([model_version] * len(
-                                      mentions["article_id"]), pa.string())}),
-        "new_article_stances": pa.table({**{k: pa.array(v, pa.int32() if k == "mentions" else
-                                                        pa.float64() if k == "confidence"
-                                                        else pa.string())
-                                            for k, v in stances.items()},
-                                         "model_version": pa.array([model_version] * len(
-                                             stances["article_id"]), pa.string())}),
+        "new_mentions": pa.table(mentions, schema=MENTION_SCHEMA),
+        "new_article_stances": pa.table(stances, schema=ARTICLE_STANCE_SCHEMA),
     }
     for name, table in tables.items():
         connection.register(name, table)
