@@ -191,9 +191,11 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
                     all_failures += fetched.failures
                     _log(f"batch {number + 1}/{len(batches)}: {stored} stored "
                          f"({duplicates} duplicates), {len(fetched.failures)} failed")
-                # feed state last: a crash before this point re-reads the feeds next time
+                # feed state last: a crash before this point re-reads the feeds next time,
+                # and so does a feed whose pages failed for a passing reason (5xx, timeout)
                 with db.connect(db_path) as connection:
-                    db.save_feed_states(connection, [o.state for o in outcomes if o.state])
+                    db.save_feed_states(connection, steps.feed_states_to_save(outcomes,
+                                                                              all_failures))
                 stats.http_requests = fetcher.counters.requests
                 stats.http_not_modified = fetcher.counters.not_modified
         except Exception as exc:

@@ -203,7 +203,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
                              f"({duplicates} duplicates), {len(batch.failures)} failed")
             # feed state last: a crash before this point re-reads the feeds next time
             with db.connect(db_path) as connection:
-                db.save_feed_states(connection, [o.state for o in outcomes if o.state])
+                db.save_feed_states(connection, steps.feed_states_to_save(outcomes, all_failures))
         except Exception as exc:
             status, error = "failed", f"{exc.__class__.__name__}: {exc}"[:500]
             raise

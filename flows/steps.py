@@ -145,6 +145,14 @@ def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, Fe
             feeds))
 
 
+def feed_states_to_save(outcomes: Sequence[FeedOutcome], failures: Iterable[FailureRecord]
+                        ) -> list[FeedState]:
+    """ETags to remember: not for a feed whose pages failed for a passing reason (5xx,
+    timeouts), so the next run reads that feed again and retries them."""
+    retry_feeds = {f.feed_url for f in failures if f.transient}
+    return [o.state for o in outcomes if o.state and o.feed.url not in retry_feeds]
+
+
 def sitemap_candidates(fetcher: Fetcher, origins: Iterable[str], since: datetime, until: datetime,
                        max_sitemaps: int = 50) -> tuple[list[Candidate], list[FailureRecord]]:
     """Articles announced in the sites' sitemaps (robots.txt Sitemap: lines, else /sitemap.xml)
@@ -205,8 +213,10 @@ def fetch_page(fetcher: Fetcher, candidate: Candidate, settings: Settings
     try:
         result = fetcher.get(candidate.url, kind="page")
     except FetchError as exc:
-        return None, FailureRecord(candidate.url, "fetch", exc.reason, candidate.feed_url), \
-            time.perf_counter() - started, 0.0
+        transient = exc.status is None and not exc.reason.startswith(("refused", "disallowed")) \
+            or exc.status == 429 or (exc.status or 0) >= 500
+        return None, FailureRecord(candidate.url, "fetch", exc.reason, candidate.feed_url,
+                                   transient), time.perf_counter() - started, 0.0
     fetched = time.perf_counter()
     try:
         extracted = extract_article(result.content, result.final_url, settings.min_text_chars,

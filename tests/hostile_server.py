@@ -98,6 +98,13 @@ def _handler(state: HostileServer) -> type[BaseHTTPRequestHandler]:
                 response = Response(status=404, body=b"not found", content_type="text/plain")
             if callable(response):
                 response = response(count)
+            etag = dict(response.headers).get("ETag")
+            if etag and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if response.stall:
                 state.stop.wait(response.stall)
                 return

@@ -193,3 +193,39 @@ def test_run_publishes_artifact_and_writes_report_folder(prefect_harness, demo_f
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["stancewatch-daily"])))
     bodies = [a.data for a in artifacts if run_id[0] in (a.data or "")]
     assert bodies and "articles new" in bodies[0] and "## Failures" in bodies[0]
+
+
+def test_page_that_failed_for_a_passing_reason_is_retried_next_run(prefect_harness, tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fault_suite import unique_text
+    from hostile_server import Response, article_html, hostile_server, rss
+
+    from flows.cli import main
+
+    with hostile_server() as server:
+        page = article_html("Flaky story", unique_text(77)).encode()
+        flaky = server.route("/flaky.html", lambda n: Response(status=503) if n == 1
+                             else Response(body=page))
+        steady = server.route("/steady.html", Response(body=article_html(
+            "Steady story", unique_text(78)).encode()))
+        feed = server.route("/feed.xml", Response(body=rss([("flaky", flaky, None),
+                                                            ("steady", steady, None)]),
+                                                  content_type="application/rss+xml",
+                                                  headers=(("ETag", '"v1"'),)))
+        feeds = tmp_path / "feeds.toml"
+        feeds.write_text(f'[settings]\npoliteness_delay = 0\nretries = 0\n'
+                         f'allowed_networks = ["127.0.0.3/32"]\n[[feeds]]\nurl = "{feed}"\n')
+        db_path = tmp_path / "w.duckdb"
+        assert main(["run", "--feeds", str(feeds), "--db", str(db_path)]) == 0
+        assert rows(db_path, "SELECT count(*) FROM articles")[0][0] == 1
+        assert main(["run", "--feeds", str(feeds), "--db", str(db_path)]) == 0
+        stored = {r[0] for r in rows(db_path, "SELECT url FROM articles")}
+        assert stored == {flaky, steady}
+        # with nothing left to retry, the feed's ETag is kept and the third run is a 304
+        assert main(["run", "--feeds", str(feeds), "--db", str(db_path)]) == 0
+    runs = rows(db_path, "SELECT feeds_ok, feeds_not_modified, articles_new FROM runs "
+                "ORDER BY started_at")
+    assert runs == [(1, 0, 1), (1, 0, 1), (0, 1, 0)]

@@ -53,6 +53,7 @@ class FailureRecord:
     stage: str
     error: str
     feed_url: str | None = None
+    transient: bool = False  # worth retrying next run (5xx, 429, timeouts); not stored
 
 
 @dataclass
