@@ -8,6 +8,7 @@ only for short transactions, so readers (reports) get in between them.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import time
@@ -36,7 +37,9 @@ class WarehouseBusyError(WarehouseError):
     """Another process is writing to the warehouse."""
 
 
+@functools.cache
 def load_sql(name: str) -> str:
+    """A named statement from queries/, read once per process."""
     return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
