@@ -92,23 +92,15 @@ def _coerce(name: str, value: object, where: str) -> object:
         if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
             return value.lower() in ("1", "true", "yes")
         raise ConfigError(f"{where}: {name} must be true or false, not {value!r}")
-    if kind in ("int", int):
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ConfigError(f"{where}: {name} must be an integer, not {value!r}")
+    if kind in ("int", int, "float", float):
+        convert, noun = (int, "an integer") if kind in ("int", int) else (float, "a number")
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+                convert is int and isinstance(value, float)):
+            raise ConfigError(f"{where}: {name} must be {noun}, not {value!r}")
         try:
-            number = int(value)
+            number = convert(value)
         except ValueError:
-            raise ConfigError(f"{where}: {name} must be an integer, not {value!r}") from None
-        if number < 0:
-            raise ConfigError(f"{where}: {name} must not be negative")
-        return number
-    if kind in ("float", float):
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ConfigError(f"{where}: {name} must be a number, not {value!r}")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ConfigError(f"{where}: {name} must be a number, not {value!r}") from None
+            raise ConfigError(f"{where}: {name} must be {noun}, not {value!r}") from None
         if number < 0:
             raise ConfigError(f"{where}: {name} must not be negative")
         return number

@@ -143,9 +143,7 @@ def collect(config: Config, db_path: Path, flow_name: str, *, use_prefect: bool 
                 outcomes = runner.call(poll_feeds_task, fetcher, config, states, window is None)
                 candidates = [c for outcome in outcomes for c in outcome.candidates]
                 failures = [f for outcome in outcomes for f in outcome.failures]
-                stats.feeds_ok = sum(o.status == "ok" for o in outcomes)
-                stats.feeds_failed = sum(o.status == "failed" for o in outcomes)
-                stats.feeds_not_modified = sum(o.status == "not_modified" for o in outcomes)
+                steps.count_feed_outcomes(stats, outcomes)
                 if window is not None:
                     candidates = [c for c in candidates if c.published_at is None
                                   or window[0] <= c.published_at < window[1]]

@@ -160,9 +160,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
             stats.fetch_seconds += time.perf_counter() - started
             candidates = [c for outcome in outcomes for c in outcome.candidates]
             failures = [f for outcome in outcomes for f in outcome.failures]
-            stats.feeds_ok = sum(o.status == "ok" for o in outcomes)
-            stats.feeds_failed = sum(o.status == "failed" for o in outcomes)
-            stats.feeds_not_modified = sum(o.status == "not_modified" for o in outcomes)
+            steps.count_feed_outcomes(stats, outcomes)
             with db.connect(db_path) as connection:
                 fresh, already = steps.new_candidates(connection, candidates)
                 db.record_failures(connection, run_id, failures)

@@ -32,6 +32,7 @@ from warehouse.records import (
     FailureRecord,
     FeedState,
     MentionRecord,
+    RunStats,
 )
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -143,6 +144,12 @@ def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, Fe
         return list(pool.map(
             lambda feed: poll_feed(fetcher, feed, states.get(feed.url), settings, conditional),
             feeds))
+
+
+def count_feed_outcomes(stats: RunStats, outcomes: Sequence[FeedOutcome]) -> None:
+    stats.feeds_ok = sum(o.status == "ok" for o in outcomes)
+    stats.feeds_failed = sum(o.status == "failed" for o in outcomes)
+    stats.feeds_not_modified = sum(o.status == "not_modified" for o in outcomes)
 
 
 def feed_states_to_save(outcomes: Sequence[FeedOutcome], failures: Iterable[FailureRecord]
