@@ -22,35 +22,35 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m flows.demo --db data/demo.duckdb --report data/demo-report
+	$(PY) -m tools.demo --db data/demo.duckdb --report data/demo-report
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 faults: $(STAMP)
-	$(PY) tests/fault_suite.py
+	$(PY) -m tests.fault_suite
 
 train: $(STAMP)
-	$(PY) -m models.train --seed 13
+	$(PY) -m tools.train --seed 13
 
 eval: $(STAMP)
-	$(PY) -m models.evaluate
+	$(PY) -m tools.evaluate
 
 bench-model: $(STAMP)
-	$(PY) -m models.bench
+	$(PY) -m tools.bench_model
 
 bench: $(STAMP)
-	$(PY) -m flows.bench $(N)
+	$(PY) -m tools.bench_pipeline $(N)
 
 bench-warehouse: $(STAMP)
-	$(PY) -m warehouse.bench
+	$(PY) -m tools.bench_warehouse
 
 server: $(STAMP)
 	mkdir -p data/prefect-home
 	PREFECT_HOME=$(CURDIR)/data/prefect-home $(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check flows extractors models warehouse tests
+	$(VENV)/bin/ruff check stancewatch flows extractors models warehouse tests tools
 
 clean:
 	rm -rf data .pytest_cache

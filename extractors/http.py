@@ -13,13 +13,14 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from extractors.urls import ForbiddenAddressError, check_url_allowed
+from stancewatch.errors import FetchError, PermanentFetchError, TransientFetchError
+from stancewatch.extractors.urls import ForbiddenAddressError, check_url_allowed, origin_of
 
 FetchKind = Literal["feed", "page", "robots", "sitemap"]
 DEFAULT_USER_AGENT = "stancewatch/0.1 (news stance monitoring; +https://example.org/stancewatch)"
@@ -29,32 +30,39 @@ BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "application/pdf", "ap
                    "application/octet-stream")
 
 
+def setting(default: object, doc: str, low: float | None = None, high: float | None = None,
+            choices: tuple[str, ...] = ()) -> Any:
+    """A setting's one definition: default, documented range, and what it is for."""
+    return field(default=default, metadata={"doc": doc, "range": (low, high), "choices": choices})
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
-    user_agent: str = DEFAULT_USER_AGENT
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    deadline: float = 30.0
-    max_bytes: int = 5_000_000
-    retries: int = 2
-    backoff: float = 0.5
-    max_retry_after: float = 30.0
-    politeness_delay: float = 1.0
-    per_domain_concurrency: int = 2
-    max_redirects: int = 5
-    allow_private_networks: bool = False
-    allowed_networks: tuple[str, ...] = ()
-    respect_robots: bool = True
+    """How every request behaves. `flows.config.Settings` extends it; the feeds file's
+    [settings] and STANCEWATCH_* variables set any of these (validated against the range)."""
 
-
-class FetchError(Exception):
-    """A URL could not be fetched; `reason` is one line a person can act on."""
-
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.url = url
-        self.reason = reason
-        self.status = status
+    user_agent: str = setting(DEFAULT_USER_AGENT, "User-Agent header sent with every request")
+    connect_timeout: float = setting(5.0, "seconds to open a connection", 0.1, 120)
+    read_timeout: float = setting(15.0, "seconds to wait for the next bytes", 0.1, 300)
+    deadline: float = setting(30.0, "wall-clock seconds for a whole response, headers included",
+                              1, 600)
+    max_bytes: int = setting(5_000_000, "largest response body, after decompression", 1_000,
+                             200_000_000)
+    retries: int = setting(2, "extra attempts after a 5xx, 429, timeout or connection error",
+                           0, 10)
+    backoff: float = setting(0.5, "first retry delay in seconds; doubles each attempt", 0, 60)
+    max_retry_after: float = setting(30.0, "longest Retry-After honoured within a run; longer "
+                                     "waits end the attempt (retried next run)", 0, 600)
+    politeness_delay: float = setting(1.0, "seconds between request starts to one server",
+                                      0, 60)
+    per_domain_concurrency: int = setting(2, "requests in flight per server", 1, 32)
+    max_redirects: int = setting(5, "redirect hops followed (each passes the address policy)",
+                                 0, 20)
+    allow_private_networks: bool = setting(False, "allow loopback, private and other non-global "
+                                           "addresses (local testing only)")
+    allowed_networks: tuple[str, ...] = setting((), "networks allowed despite the address "
+                                                "policy, e.g. [\"10.1.0.0/16\"]")
+    respect_robots: bool = setting(True, "obey robots.txt for article pages")
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,12 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def http_status_error(url: str, status: int) -> FetchError:
+    """429 and 5xx may pass; other 4xx will not."""
+    kind = TransientFetchError if status == 429 or status >= 500 else PermanentFetchError
+    return kind(url, f"HTTP {status}", status)
+
+
 def _media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -134,9 +148,9 @@ def _check_content_type(url: str, kind: FetchKind, content_type: str) -> None:
     if not media:
         return
     if kind == "page" and media not in PAGE_TYPES:
-        raise FetchError(url, f"unexpected content-type {media!r} for an article page")
+        raise PermanentFetchError(url, f"unexpected content-type {media!r} for an article page")
     if kind in ("feed", "sitemap") and media.startswith(BINARY_PREFIXES):
-        raise FetchError(url, f"unexpected content-type {media!r} for a {kind}")
+        raise PermanentFetchError(url, f"unexpected content-type {media!r} for a {kind}")
 
 
 class Fetcher:
@@ -148,7 +162,7 @@ class Fetcher:
         self._gate = _DomainGate(policy.per_domain_concurrency, policy.politeness_delay)
         self._robots: dict[str, RobotFileParser | None] = {}
         self._robots_lock = threading.Lock()
-        self._allowed_hosts: dict[str, str | None] = {}
+        self._allowed_hosts: dict[str, FetchError | None] = {}
         timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
         self._client = httpx.Client(
             timeout=timeout,
@@ -179,18 +193,17 @@ class Fetcher:
                                   self.policy.allowed_networks)
                 self._allowed_hosts[key] = None
             except ForbiddenAddressError as exc:
-                self._allowed_hosts[key] = f"refused: {exc}"
-            except OSError as exc:
-                self._allowed_hosts[key] = str(exc)
+                self._allowed_hosts[key] = PermanentFetchError(url, f"refused: {exc}")
+            except OSError as exc:  # DNS lookup failed: may work next run
+                self._allowed_hosts[key] = TransientFetchError(url, str(exc))
         problem = self._allowed_hosts[key]
         if problem:
-            raise FetchError(url, problem)
+            raise type(problem)(url, problem.reason)
 
     def robots_allows(self, url: str) -> bool:
         if not self.policy.respect_robots:
             return True
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = origin_of(url)
         with self._robots_lock:
             known = origin in self._robots
         if not known:
@@ -229,7 +242,7 @@ class Fetcher:
         """GET with redirects followed by hand, so each hop passes the address policy."""
         self.check_allowed(url)
         if kind == "page" and not self.robots_allows(url):
-            raise FetchError(url, "disallowed by robots.txt")
+            raise PermanentFetchError(url, "disallowed by robots.txt")
         current = url
         for _hop in range(self.policy.max_redirects + 1):
             self.check_allowed(current)
@@ -237,27 +250,27 @@ class Fetcher:
             if status in (301, 302, 303, 307, 308):
                 location = headers.get("location")
                 if not location:
-                    raise FetchError(url, f"HTTP {status} redirect without Location", status)
+                    raise PermanentFetchError(url, f"HTTP {status} redirect without Location", status)
                 current = urljoin(current, location)
                 try:
                     self.check_allowed(current)
                 except FetchError as exc:
-                    raise FetchError(url, f"redirect to {current[:120]} {exc.reason}", status) from None
+                    raise type(exc)(url, f"redirect to {current[:120]} {exc.reason}", status) from None
                 if kind == "page" and not self.robots_allows(current):
-                    raise FetchError(url, f"redirect target {current} disallowed by robots.txt")
+                    raise PermanentFetchError(url, f"redirect target {current} disallowed by robots.txt")
                 continue
             if status == 304:
                 self.counters.add(not_modified=1)
                 return FetchResult(url, current, 304, "", b"", etag, last_modified)
             if status >= 400:
-                raise FetchError(url, f"HTTP {status}", status)
+                raise http_status_error(url, status)
             content_type = headers.get("content-type", "")
             _check_content_type(url, kind, content_type)
             return FetchResult(
                 url, current, status, content_type, content,
                 headers.get("etag"), headers.get("last-modified"),
             )
-        raise FetchError(url, f"too many redirects (more than {self.policy.max_redirects})")
+        raise PermanentFetchError(url, f"too many redirects (more than {self.policy.max_redirects})")
 
     def _get_with_retries(
         self, url: str, kind: FetchKind, etag: str | None, last_modified: str | None
@@ -276,7 +289,7 @@ class Fetcher:
                 status, response_headers, content = self._get_once(url, headers)
             except _DeadlineExceeded as exc:
                 # a server that trickles bytes will do it again: no retry
-                raise FetchError(url, _describe_timeout(exc, self.policy)) from None
+                raise TransientFetchError(url, _describe_timeout(exc, self.policy)) from None
             except httpx.TimeoutException as exc:
                 problem: str = _describe_timeout(exc, self.policy)
                 retry_in: float | None = self.policy.backoff * 2 ** (attempt - 1)
@@ -291,7 +304,7 @@ class Fetcher:
                 if status == 429 or (status in RETRY_STATUSES):
                     retry_after = _parse_retry_after(response_headers.get("retry-after"))
                     if retry_after is not None and retry_after > self.policy.max_retry_after:
-                        raise FetchError(
+                        raise TransientFetchError(
                             url, f"HTTP {status}, Retry-After {retry_after:.0f}s exceeds "
                             f"the {self.policy.max_retry_after:.0f}s limit", status)
                     retry_in = (retry_after if retry_after is not None
@@ -300,7 +313,7 @@ class Fetcher:
                 else:
                     return status, response_headers, content
             if attempt > self.policy.retries:
-                raise FetchError(url, f"{problem} (after {attempt} attempts)", status)
+                raise TransientFetchError(url, f"{problem} (after {attempt} attempts)", status)
             self.counters.add(retries=1)
             time.sleep(retry_in)
 
@@ -312,14 +325,14 @@ class Fetcher:
                 return response.status_code, response.headers, b""
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
-                raise FetchError(url, f"response of {int(declared):,} bytes exceeds the "
+                raise PermanentFetchError(url, f"response of {int(declared):,} bytes exceeds the "
                                  f"{self.policy.max_bytes:,}-byte cap", response.status_code)
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > self.policy.max_bytes:
-                    raise FetchError(url, f"response exceeds the {self.policy.max_bytes:,}-byte "
+                    raise PermanentFetchError(url, f"response exceeds the {self.policy.max_bytes:,}-byte "
                                      "cap (after decompression)", response.status_code)
                 if time.monotonic() > deadline:
                     raise _DeadlineExceeded()

@@ -53,6 +53,12 @@ def pick_canonical(fetched_url: str, declared: str | None) -> str:
     return canonical_url(fetched_url)
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] — the unit of robots.txt, sitemaps and politeness."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def domain_of(url: str) -> str:
     """The outlet's domain, for `source` when a page names no site: no www., and the port
     only when it is not the scheme's default (outlets on one host, different ports)."""

@@ -11,12 +11,14 @@ import threading
 from datetime import date
 from pathlib import Path
 
+from stancewatch.errors import StancewatchError, UserError
+
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
-class UsageError(Exception):
-    """Bad input from the user: one line, exit code 2."""
+class UsageError(UserError):
+    """Bad input on the command line: one line, exit code 2."""
 
 
 def _date(value: str) -> date:
@@ -35,16 +37,13 @@ def _quiet_environment() -> None:
 
 def _check_run_inputs(args: argparse.Namespace):
     """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
-    from flows.config import ConfigError, load_config
-    from models.classifier import ModelLoadError, model_version_for
-    from warehouse.db import WarehouseError, check_db_path
+    from stancewatch.flows.config import load_config
+    from stancewatch.models.classifier import model_version_for
+    from stancewatch.warehouse.db import check_db_path
 
-    try:
-        config = load_config(Path(args.feeds))
-        check_db_path(Path(args.db))
-        model_version_for(args.model or config.settings.model)
-    except (ConfigError, WarehouseError, ModelLoadError) as exc:
-        raise UsageError(str(exc)) from None
+    config = load_config(Path(args.feeds))
+    check_db_path(Path(args.db))
+    model_version_for(args.model or config.settings.model)
     return config
 
 
@@ -64,7 +63,7 @@ def _print_summary(summary: dict) -> None:
 
 def command_run(args: argparse.Namespace) -> int:
     _check_run_inputs(args)
-    from flows.daily import daily_flow
+    from stancewatch.flows.daily import daily_flow
 
     summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model)
     _print_summary(summary)
@@ -78,13 +77,13 @@ def command_backfill(args: argparse.Namespace) -> int:
     if args.urls and not Path(args.urls).is_file():
         raise UsageError(f"--urls {args.urls}: no such file")
     if args.reclassify:
-        from flows.daily import reclassify_flow
+        from stancewatch.flows.daily import reclassify_flow
 
         summary = reclassify_flow(args.db, args.since, args.until, args.model)
         print(f"reclassified {summary['stats']['articles_seen']} articles "
               f"({summary['stats']['mentions_new']} mentions) with {summary['model_version']}")
         return 0
-    from flows.daily import backfill_flow
+    from stancewatch.flows.daily import backfill_flow
 
     summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
                             args.allow_private_networks, args.model)
@@ -94,7 +93,7 @@ def command_backfill(args: argparse.Namespace) -> int:
 
 def command_serve(args: argparse.Namespace) -> int:
     _check_run_inputs(args)
-    from flows.daily import daily_flow
+    from stancewatch.flows.daily import daily_flow
 
     feeds = str(Path(args.feeds).resolve())
     db_path = str(Path(args.db).resolve())
@@ -109,12 +108,9 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_classify(args: argparse.Namespace) -> int:
-    from models.classifier import ModelLoadError, load_classifier
+    from stancewatch.models.classifier import load_classifier
 
-    try:
-        classifier = load_classifier(args.model)
-    except ModelLoadError as exc:
-        raise UsageError(str(exc)) from None
+    classifier = load_classifier(args.model)
     batch: list[tuple[object, str]] = []
 
     def flush() -> None:
@@ -166,16 +162,12 @@ def command_classify(args: argparse.Namespace) -> int:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    from warehouse.db import WarehouseError
-    from warehouse.report import write_report
+    from stancewatch.warehouse.report import write_report
 
     if args.topic and args.topic not in ("membership", "guarantees"):
         raise UsageError(f"--topic must be membership or guarantees, not {args.topic!r}")
-    try:
-        files = write_report(Path(args.db), Path(args.out), since=args.since, until=args.until,
-                             topic=args.topic, source=args.source)
-    except WarehouseError as exc:
-        raise UsageError(str(exc)) from None
+    files = write_report(Path(args.db), Path(args.out), since=args.since, until=args.until,
+                         topic=args.topic, source=args.source)
     print(f"report written: {files.html}")
     return 0
 
@@ -235,19 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
-    from warehouse.db import WarehouseBusyError, WarehouseError
-
     try:
         return args.handler(args)
-    except UsageError as exc:
+    except UserError as exc:
         print(f"stancewatch: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except WarehouseBusyError as exc:
+    except StancewatchError as exc:
         print(f"stancewatch: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except WarehouseError as exc:
-        print(f"stancewatch: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

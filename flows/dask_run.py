@@ -12,7 +12,7 @@ so it happens in the writer, just before a folder is loaded: the folder's articl
 read back and given to steps.link_duplicates (the same function the normal flow uses), and
 the links it finds are written into the folder (duplicate_of set; a copy's mentions and
 article stances dropped, as link_duplicates does to a record). Loading in batch order keeps
-the result identical to flows.daily.collect with the same batches.
+the result identical to flows.pipeline.collect with the same batches.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,21 +33,21 @@ from prefect import flow, task
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect_dask import DaskTaskRunner
 
-from extractors.http import Fetcher
-from flows import steps
-from flows.config import Config
-from flows.daily import (
-    RunSummary,
-    _config,
-    _log,
-    _prefect_flow_run_id,
-    _publish,
-    get_classifier,
+from stancewatch.extractors.http import Fetcher
+from stancewatch.flows import steps
+from stancewatch.flows.config import Config
+from stancewatch.flows.daily import (
+    flow_config,
     poll_feeds_task,
+    prefect_flow_run_id,
+    publish,
+    run_logger_line,
 )
-from models.classifier import model_version_for
-from warehouse import db
-from warehouse.records import ArticleRecord, FailureRecord, RunStats
+from stancewatch.flows.lifecycle import RunSummary, run_lifecycle
+from stancewatch.flows.pipeline import get_classifier
+from stancewatch.models.classifier import model_version_for
+from stancewatch.warehouse import db
+from stancewatch.warehouse.records import ArticleRecord, FailureRecord
 
 FLOW_NAME = "daily-dask"
 ARTICLE_FIELDS = [f.name for f in fields(ArticleRecord)
@@ -141,77 +140,59 @@ def _replace_parquet(path: Path, table: pa.Table) -> None:
 def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, handover_dir: Path,
                     keep_handover: bool = False) -> tuple[RunSummary, list[dict]]:
     """Feeds → (on the workers) articles → stances → Parquet → (one writer) warehouse."""
-    run_id = uuid.uuid4().hex[:12]
-    stats = RunStats()
-    all_failures: list[FailureRecord] = []
     loaded: list[dict] = []
-    with db.run_lock(db_path):
-        model_version = model_version_for(config.settings.model)
+    model_version = model_version_for(config.settings.model)
+    with run_lifecycle(db_path, FLOW_NAME, model_version, prefect_flow_run_id=prefect_flow_run_id(),
+                       log=run_logger_line) as run:
+        stats = run.stats
+        started = time.perf_counter()
+        with Fetcher(config.settings.fetch_policy()) as fetcher:
+            outcomes = poll_feeds_task(fetcher, config, run.feed_states(), True)
+        stats.http_requests = fetcher.counters.requests
+        stats.http_not_modified = fetcher.counters.not_modified
+        stats.fetch_seconds += time.perf_counter() - started
+        candidates = [c for outcome in outcomes for c in outcome.candidates]
+        steps.count_feed_outcomes(stats, outcomes)
         with db.connect(db_path) as connection:
-            db.start_run(connection, run_id, FLOW_NAME, model_version, _prefect_flow_run_id())
-            states = db.feed_states(connection)
-        status, error = "completed", None
-        try:
-            started = time.perf_counter()
-            with Fetcher(config.settings.fetch_policy()) as fetcher:
-                outcomes = poll_feeds_task(fetcher, config, states, True)
-            stats.http_requests = fetcher.counters.requests
-            stats.http_not_modified = fetcher.counters.not_modified
-            stats.fetch_seconds += time.perf_counter() - started
-            candidates = [c for outcome in outcomes for c in outcome.candidates]
-            failures = [f for outcome in outcomes for f in outcome.failures]
-            steps.count_feed_outcomes(stats, outcomes)
-            with db.connect(db_path) as connection:
-                fresh, already = steps.new_candidates(connection, candidates)
-                db.record_failures(connection, run_id, failures)
-            all_failures += failures
-            stats.articles_seen = len(fresh) + already
-            batches = list(steps.chunks(fresh, config.settings.batch_size))
-            _log(f"{len(outcomes)} feeds: {stats.feeds_ok} ok, {stats.feeds_not_modified} "
-                 f"not modified, {stats.feeds_failed} failed; {len(fresh)} new article URLs "
-                 f"in {len(batches)} batches for the Dask workers")
-            if batches:
-                # the cluster starts only when there is work: a run of 304s stays cheap
-                with runner:
-                    futures = [runner.submit(process_batch_task, parameters={
-                        "config": config, "candidates": list(batch), "run_id": run_id,
-                        "number": number, "handover_dir": str(handover_dir)})
-                        for number, batch in enumerate(batches, start=1)]
-                    # load in batch order, whatever order the workers finish in: duplicate
-                    # links then come out as in the normal flow
-                    for future in futures:
-                        batch = future.result()
-                        started = time.perf_counter()
-                        duplicates = load_batch_task(db_path, run_id, batch)
-                        stats.store_seconds += time.perf_counter() - started
-                        stats.articles_new += batch.articles
-                        stats.duplicates += duplicates
-                        stats.mentions_new += batch.mentions
-                        stats.fetch_seconds += batch.fetch_seconds
-                        stats.extract_seconds += batch.extract_seconds
-                        stats.classify_seconds += batch.classify_seconds
-                        stats.http_requests += batch.http_requests
-                        stats.http_not_modified += batch.http_not_modified
-                        all_failures += batch.failures
-                        loaded.append({"number": batch.number, "folder": batch.folder,
-                                       "articles": batch.articles, "duplicates": duplicates})
-                        if not keep_handover:
-                            shutil.rmtree(batch.folder, ignore_errors=True)
-                        _log(f"batch {batch.number}/{len(batches)}: {batch.articles} stored "
-                             f"({duplicates} duplicates), {len(batch.failures)} failed")
-            # feed state last: a crash before this point re-reads the feeds next time
-            with db.connect(db_path) as connection:
-                db.save_feed_states(connection, steps.feed_states_to_save(outcomes, all_failures))
-        except Exception as exc:
-            status, error = "failed", f"{exc.__class__.__name__}: {exc}"[:500]
-            raise
-        finally:
-            stats.failures = len(all_failures)
-            with db.connect(db_path) as connection:
-                db.finish_run(connection, run_id, stats, status, error)
-    summary = RunSummary(run_id, FLOW_NAME, status, stats, model_version, str(db_path),
-                         all_failures)
-    return summary, loaded
+            fresh, already = steps.new_candidates(connection, candidates)
+        run.record_failures([f for outcome in outcomes for f in outcome.failures])
+        stats.articles_seen = len(fresh) + already
+        batches = list(steps.chunks(fresh, config.settings.batch_size))
+        run.log(f"{len(outcomes)} feeds: {stats.feeds_ok} ok, {stats.feeds_not_modified} "
+                f"not modified, {stats.feeds_failed} failed; {len(fresh)} new article URLs "
+                f"in {len(batches)} batches for the Dask workers")
+        if batches:
+            # the cluster starts only when there is work: a run of 304s stays cheap
+            with runner:
+                futures = [runner.submit(process_batch_task, parameters={
+                    "config": config, "candidates": list(batch), "run_id": run.run_id,
+                    "number": number, "handover_dir": str(handover_dir)})
+                    for number, batch in enumerate(batches, start=1)]
+                # load in batch order, whatever order the workers finish in: duplicate
+                # links then come out as in the normal flow
+                for future in futures:
+                    batch = future.result()
+                    started = time.perf_counter()
+                    duplicates = load_batch_task(db_path, run.run_id, batch)
+                    stats.store_seconds += time.perf_counter() - started
+                    stats.articles_new += batch.articles
+                    stats.duplicates += duplicates
+                    stats.mentions_new += batch.mentions
+                    stats.fetch_seconds += batch.fetch_seconds
+                    stats.extract_seconds += batch.extract_seconds
+                    stats.classify_seconds += batch.classify_seconds
+                    stats.http_requests += batch.http_requests
+                    stats.http_not_modified += batch.http_not_modified
+                    run.record_failures(batch.failures, stored=True)
+                    loaded.append({"number": batch.number, "folder": batch.folder,
+                                   "articles": batch.articles, "duplicates": duplicates})
+                    if not keep_handover:
+                        shutil.rmtree(batch.folder, ignore_errors=True)
+                    run.log(f"batch {batch.number}/{len(batches)}: {batch.articles} stored "
+                            f"({duplicates} duplicates), {len(batch.failures)} failed")
+        # feed state last: a crash before this point re-reads the feeds next time
+        run.save_feed_states(steps.feed_states_to_save(outcomes, run.failures))
+    return run.summary(), loaded
 
 
 # ------------------------------------------------------------------------------ flow
@@ -222,10 +203,10 @@ def daily_flow_distributed(feeds_file: str, db_path: str, scheduler_address: str
                            keep_handover: bool = False) -> dict:
     """The daily run with fetch+extract+classify on Dask. With workers on other machines,
     `handover_dir` must be storage that they and this process share (an NFS mount, say)."""
-    config = _config(feeds_file, allow_private_networks, model)
+    config = flow_config(feeds_file, allow_private_networks, model)
     warehouse = Path(db_path)
     handover = Path(handover_dir) if handover_dir else Path(f"{warehouse}.handover")
     summary, loaded = collect_on_dask(config, warehouse, dask_task_runner(scheduler_address, workers),
                                       handover, keep_handover)
-    _publish(summary, config)
+    publish(summary, config)
     return {**summary.as_dict(), "handover_dir": str(handover), "batches": loaded}

@@ -14,19 +14,19 @@ from pathlib import Path
 
 import duckdb
 
-from extractors.dedup import NEAR_DUPLICATE_DISTANCE, content_hash, is_near_duplicate, simhash
-from extractors.extract import ExtractedArticle, ExtractionError, extract_article
-from extractors.feeds import FeedError, parse_feed
-from extractors.http import Fetcher, FetchError
-from extractors.sentences import split_sentences
-from extractors.sitemaps import SitemapError, parse_sitemap
-from extractors.urls import canonical_url, domain_of, pick_canonical
-from flows.config import FeedSpec, Settings
-from models.aggregate import Mention, aggregate_article
-from models.classifier import StanceClassifier
-from models.interface import TOPICS
-from warehouse import db
-from warehouse.records import (
+from stancewatch.extractors.dedup import NEAR_DUPLICATE_DISTANCE, content_hash, is_near_duplicate, simhash
+from stancewatch.extractors.extract import ExtractedArticle, ExtractionError, extract_article
+from stancewatch.extractors.feeds import FeedError, parse_feed
+from stancewatch.extractors.http import Fetcher, FetchError
+from stancewatch.extractors.sentences import split_sentences
+from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
+from stancewatch.extractors.urls import canonical_url, domain_of, pick_canonical
+from stancewatch.flows.config import FeedSpec, Settings
+from stancewatch.models.aggregate import Mention, aggregate_article
+from stancewatch.models.classifier import StanceClassifier
+from stancewatch.models.interface import TOPICS
+from stancewatch.warehouse import db
+from stancewatch.warehouse.records import (
     ArticleRecord,
     ArticleStanceRecord,
     FailureRecord,
@@ -220,10 +220,8 @@ def fetch_page(fetcher: Fetcher, candidate: Candidate, settings: Settings
     try:
         result = fetcher.get(candidate.url, kind="page")
     except FetchError as exc:
-        transient = exc.status is None and not exc.reason.startswith(("refused", "disallowed")) \
-            or exc.status == 429 or (exc.status or 0) >= 500
         return None, FailureRecord(candidate.url, "fetch", exc.reason, candidate.feed_url,
-                                   transient), time.perf_counter() - started, 0.0
+                                   exc.transient), time.perf_counter() - started, 0.0
     fetched = time.perf_counter()
     try:
         extracted = extract_article(result.content, result.final_url, settings.min_text_chars,

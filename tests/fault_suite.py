@@ -19,9 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile_server import (  # noqa: E402
+from tests.hostile_server import (
     CAP_BYTES,
     HostileServer,
     Response,
@@ -350,7 +348,7 @@ def format_table(results: list[CaseResult]) -> str:
 
 
 def main() -> int:
-    from flows.cli import main as cli
+    from stancewatch.flows.cli import main as cli
 
     with tempfile.TemporaryDirectory(prefix="stancewatch-faults-") as folder:
         results = run_fault_suite(Path(folder), cli)

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from warehouse.db import (
+from stancewatch.warehouse.db import (
     article_id_for,
     connect,
     finish_run,
     start_run,
     store_articles,
 )
-from warehouse.records import (
+from stancewatch.warehouse.records import (
     ArticleRecord,
     ArticleStanceRecord,
     FailureRecord,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from models.aggregate import Mention, aggregate_article
-from models.classifier import load_classifier
+from stancewatch.models.aggregate import Mention, aggregate_article
+from stancewatch.models.classifier import load_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def classifier():
 
 
 def classify_cli(lines: list[str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.cli", "classify", *args],
+    return subprocess.run([sys.executable, "-m", "stancewatch", "classify", *args],
                           input="\n".join(lines) + "\n", capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
 
@@ -121,7 +121,7 @@ def test_any_nli_model_can_be_configured(tmp_path):
     output = json.loads(done.stdout)
     assert output["membership"]["stance"] in {"favor", "against", "neutral", "none"}
     assert output["actor"] == "Mark Rutte"
-    from models.classifier import load_classifier as load
+    from stancewatch.models.classifier import load_classifier as load
 
     assert load(str(model)).model_version == f"zero-shot:{model}"
 

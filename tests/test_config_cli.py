@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.cli import main
-from flows.config import ConfigError, load_config
+from stancewatch.flows.cli import main
+from stancewatch.flows.config import ConfigError, load_config
 
 GOOD = ('[settings]\npoliteness_delay = 0.5\nallowed_networks = ["10.0.0.0/8"]\n\n'
         '[[feeds]]\nurl = "https://a.example/rss"\nname = "A"\nlanguage = "en"\n')

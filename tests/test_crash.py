@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.demo_sites import render_feeds_file, serve_outlets
-from flows.synthetic import build_synthetic_sites
-from warehouse.db import connect
+from stancewatch.warehouse.db import connect
+from tools.demo_sites import render_feeds_file, serve_outlets
+from tools.synthetic import build_synthetic_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 80
@@ -41,7 +41,7 @@ def cli_env(prefect_harness):
 
 
 def start_run(feeds: Path, db_path: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--feeds", str(feeds),
+    return subprocess.Popen([sys.executable, "-m", "stancewatch", "run", "--feeds", str(feeds),
                              "--db", str(db_path)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -36,7 +36,7 @@ FEED_STATES = "SELECT feed_url, etag, last_modified FROM feed_state"
 @pytest.mark.slow
 def test_dask_workers_give_the_normal_flows_warehouse(prefect_harness, demo_feeds, demo_run,
                                                       tmp_path, monkeypatch):
-    from flows.dask_run import daily_flow_distributed
+    from stancewatch.flows.dask_run import daily_flow_distributed
 
     monkeypatch.setenv("STANCEWATCH_BATCH_SIZE", "13")
     db_path = tmp_path / "dask.duckdb"

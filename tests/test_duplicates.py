@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from extractors.dedup import content_hash, hamming_distance, simhash
-from flows.steps import link_duplicates
-from warehouse.db import connect, store_articles
-from warehouse.records import ArticleRecord
+from stancewatch.extractors.dedup import content_hash, hamming_distance, simhash
+from stancewatch.flows.steps import link_duplicates
+from stancewatch.warehouse.db import connect, store_articles
+from stancewatch.warehouse.records import ArticleRecord
 
 WORDS = ("alliance summit envoy treaty border budget region winter energy harbour grain court "
          "market river bridge convoy council tariff pipeline radar shelter mandate corridor").split()

@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from extractors.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
-from extractors.extract import ExtractionError, declared_canonical, extract_article
-from extractors.feeds import FeedError, parse_feed
-from extractors.sentences import split_sentences
-from extractors.sitemaps import SitemapError, parse_sitemap
-from extractors.urls import ForbiddenAddressError, canonical_url, check_url_allowed, pick_canonical
+from stancewatch.extractors.dedup import content_hash, hamming_distance, is_near_duplicate, simhash
+from stancewatch.extractors.extract import ExtractionError, declared_canonical, extract_article
+from stancewatch.extractors.feeds import FeedError, parse_feed
+from stancewatch.extractors.sentences import split_sentences
+from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
+from stancewatch.extractors.urls import (
+    ForbiddenAddressError,
+    canonical_url,
+    check_url_allowed,
+    pick_canonical,
+)
 
 DEMO_SITES = Path(__file__).resolve().parent.parent / "demo" / "sites"
 

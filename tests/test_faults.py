@@ -3,19 +3,14 @@ per case. `make faults` prints the same cases as a table."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fault_suite import format_table, run_fault_suite  # noqa: E402
+from tests.fault_suite import format_table, run_fault_suite
 
 
 @pytest.fixture(scope="module")
 def fault_results(prefect_harness, tmp_path_factory):
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     results = run_fault_suite(tmp_path_factory.mktemp("faults"), main)
     print("\n" + format_table(results))

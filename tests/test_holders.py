@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from models.holders import ACTORS_ENV, DEFAULT_ACTORS, ActorTable, Holder, find_holder
+from stancewatch.models.holders import ACTORS_ENV, DEFAULT_ACTORS, ActorTable, Holder, find_holder
 
 
 @pytest.fixture(scope="module")

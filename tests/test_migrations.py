@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.db import MIGRATIONS_DIR, connect, migrate, schema_version
+from stancewatch.warehouse.db import MIGRATIONS_DIR, connect, migrate, schema_version
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "schema_v1.sql"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from warehouse.db import run_lock
+from stancewatch.warehouse.db import run_lock
 
 
 def rows(db_path, sql, params=None):
@@ -107,7 +107,7 @@ def test_off_topic_article_has_few_mentions(demo_run):
 
 
 def test_second_writer_gets_clear_message(demo_run, demo_feeds, capsys):
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     with run_lock(demo_run["db"]):
         code = main(["run", "--feeds", str(demo_feeds), "--db", str(demo_run["db"])])
@@ -116,7 +116,7 @@ def test_second_writer_gets_clear_message(demo_run, demo_feeds, capsys):
 
 
 def test_private_addresses_refused_without_flag(prefect_harness, demo_outlets, tmp_path):
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(f'[[feeds]]\nurl = "{demo_outlets["kyiv-ledger"]}/rss.xml"\n')
@@ -133,7 +133,7 @@ def test_private_addresses_refused_without_flag(prefect_harness, demo_outlets, t
 ])
 def test_backfill_finds_sitemap_articles_in_window(prefect_harness, demo_feeds, tmp_path, window,
                                                    expected, unexpected):
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     db_path = tmp_path / "backfill.duckdb"
     since, until = window
@@ -154,7 +154,7 @@ def test_backfill_finds_sitemap_articles_in_window(prefect_harness, demo_feeds, 
 
 
 def test_backfill_url_file_and_reclassify(prefect_harness, demo_outlets, demo_feeds, tmp_path):
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     db_path = tmp_path / "urls.duckdb"
     url_file = tmp_path / "urls.txt"
@@ -180,7 +180,7 @@ def test_run_publishes_artifact_and_writes_report_folder(prefect_harness, demo_f
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.cli import main
+    from stancewatch.flows.cli import main
 
     monkeypatch.setenv("STANCEWATCH_REPORT_DIR", str(tmp_path / "report"))
     db_path = tmp_path / "w.duckdb"
@@ -196,14 +196,10 @@ def test_run_publishes_artifact_and_writes_report_folder(prefect_harness, demo_f
 
 
 def test_page_that_failed_for_a_passing_reason_is_retried_next_run(prefect_harness, tmp_path):
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from fault_suite import unique_text
-    from hostile_server import Response, article_html, hostile_server, rss
-
-    from flows.cli import main
+    from stancewatch.flows.cli import main
+    from tests.fault_suite import unique_text
+    from tests.hostile_server import Response, article_html, hostile_server, rss
 
     with hostile_server() as server:
         page = article_html("Flaky story", unique_text(77)).encode()

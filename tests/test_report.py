@@ -22,7 +22,6 @@ import re
 import shutil
 import socketserver
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,25 +33,22 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from report_fixtures import (  # noqa: E402
+from stancewatch.warehouse.db import WarehouseError, connect, replace_stances  # noqa: E402
+from stancewatch.warehouse.records import ArticleStanceRecord, FailureRecord, MentionRecord  # noqa: E402
+from stancewatch.warehouse.report import (  # noqa: E402
+    ReportFilterError,
+    ReportFilters,
+    parse_day,
+    summary_markdown,
+    write_report,
+)
+from tests.report_fixtures import (
     Quote,
     article,
     build_demo_warehouse,
     build_warehouse,
     copy_of,
     store_run,
-)
-
-from warehouse.db import WarehouseError, connect, replace_stances  # noqa: E402
-from warehouse.records import ArticleStanceRecord, FailureRecord, MentionRecord  # noqa: E402
-from warehouse.report import (  # noqa: E402
-    ReportFilterError,
-    ReportFilters,
-    parse_day,
-    summary_markdown,
-    write_report,
 )
 
 VIEWS = ("trend_articles", "trend_mentions", "stance_daily", "stance_weekly", "actor_stances",

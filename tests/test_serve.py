@@ -57,7 +57,7 @@ def test_scheduled_run_completes(demo_feeds, tmp_path):
         else:
             pytest.fail("prefect server did not start within 90 s")
         served = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--feeds", str(demo_feeds), "--db",
+            [sys.executable, "-m", "stancewatch", "serve", "--feeds", str(demo_feeds), "--db",
              str(db_path), "--interval", "10", "--name", "test-schedule"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)

@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from warehouse.records import ArticleRecord, FailureRecord, FeedState, RunStats
+from stancewatch.errors import StancewatchError, UserError
+from stancewatch.warehouse.records import ArticleRecord, FailureRecord, FeedState, RunStats
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -29,8 +30,12 @@ QUERIES_DIR = PACKAGE_DIR / "queries"
 LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
 
 
-class WarehouseError(RuntimeError):
-    """A problem with the warehouse file a user can act on (one line)."""
+class WarehouseError(StancewatchError):
+    """A problem with the warehouse (one line)."""
+
+
+class WarehouseFileError(WarehouseError, UserError):
+    """--db names something that is not a usable warehouse file (the user can fix it)."""
 
 
 class WarehouseBusyError(WarehouseError):
@@ -49,17 +54,17 @@ def article_id_for(canonical: str) -> str:
 
 def check_db_path(path: Path, must_exist: bool = False) -> None:
     if path.is_dir():
-        raise WarehouseError(f"--db {path} is a directory, not a DuckDB file")
+        raise WarehouseFileError(f"--db {path} is a directory, not a DuckDB file")
     if must_exist and not path.exists():
-        raise WarehouseError(f"no warehouse at {path} (run `stancewatch run` first)")
+        raise WarehouseFileError(f"no warehouse at {path} (run `stancewatch run` first)")
     parent = path.parent if str(path.parent) else Path(".")
     if not must_exist and not parent.exists():
-        raise WarehouseError(f"--db {path}: folder {parent} does not exist")
+        raise WarehouseFileError(f"--db {path}: folder {parent} does not exist")
     if path.exists() and not must_exist and (
             not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
-        raise WarehouseError(f"--db {path} is read-only")
+        raise WarehouseFileError(f"--db {path} is read-only")
     if not path.exists() and not must_exist and not os.access(parent, os.W_OK):
-        raise WarehouseError(f"--db {path}: folder {parent} is not writable")
+        raise WarehouseFileError(f"--db {path}: folder {parent} is not writable")
 
 
 @contextmanager
@@ -99,20 +104,37 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0
             break
         except duckdb.IOException as exc:
             if not any(message in str(exc) for message in LOCK_MESSAGES):
-                raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+                raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusyError(
                     f"{path} is locked by another process (a run or an open DuckDB session)"
                 ) from exc
             time.sleep(0.1)
         except duckdb.Error as exc:
-            raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+            raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
     try:
         if not read_only:
             migrate(connection)
         yield connection
     finally:
         connection.close()
+
+
+def open_warehouse(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection for analysts and the Python API (close it, or use `with`). Read-only by
+    default: any number of readers can share the file while a run writes between them."""
+    check_db_path(path, must_exist=read_only)
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if any(message in str(exc) for message in LOCK_MESSAGES):
+            raise WarehouseBusyError(f"{path} is open for writing in another process") from exc
+        raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
+    if not read_only:
+        migrate(connection)
+    return connection
 
 
 def _migration_files(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:

@@ -24,7 +24,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from warehouse.db import PACKAGE_DIR, WarehouseError, _views_digest, connect, load_sql
+from stancewatch.errors import UserError
+from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
 TOPICS = {"membership": "Ukraine joining NATO", "guarantees": "Security guarantees for Ukraine"}
 STANCES = ("favor", "against", "neutral", "mixed")
@@ -53,7 +54,7 @@ REPORT_QUERIES: dict[str, tuple[str, bool]] = {
 PAGE_TABLES = tuple(name for name in REPORT_QUERIES if name != "recent_shifts")
 
 
-class ReportFilterError(WarehouseError, ValueError):
+class ReportFilterError(UserError, ValueError):
     """A report option the user can fix: one line, a usage error (exit code 2)."""
 
 
@@ -161,7 +162,7 @@ def check_views(connection: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     except duckdb.CatalogException:
         rows = []
     if [row[0] for row in rows] != [_views_digest()]:
-        raise WarehouseError(
+        raise WarehouseFileError(
             f"the views in {db_path} are older than this stancewatch; open it once for writing "
             "(e.g. `stancewatch run`) to update them")
 
@@ -209,6 +210,24 @@ def summary_markdown(connection: duckdb.DuckDBPyConnection, run_id: str | None =
     run_rows = _query(connection, "report_run", {"run_id": run_id}).to_pylist()
     return render_markdown(data, run=run_rows[0] if run_rows else None, short=True,
                            run_id=run_id)
+
+
+def run_summary_markdown(connection: duckdb.DuckDBPyConnection, summary: Any) -> str:
+    """The Prefect artifact of a run: its counters, the short report and its failures, every
+    value from the network escaped as in report.md."""
+    lines = [f"# stancewatch {_md(summary.flow)} run `{_md(summary.run_id)}`", "",
+             "| measure | value |", "|---|---|"]
+    for key, value in vars(summary.stats).items():
+        shown = round(value, 2) if isinstance(value, float) else value
+        lines.append(f"| {_md(key.replace('_', ' '))} | {_md(shown)} |")
+    lines += ["", summary_markdown(connection, summary.run_id)]
+    if summary.failures:
+        lines += ["", "## Failures", "", "| stage | url | reason |", "|---|---|---|"]
+        lines += [f"| {_md(f.stage)} | {_md(f.url)} | {_md(f.error)} |"
+                  for f in summary.failures[:50]]
+        if len(summary.failures) > 50:
+            lines.append(f"\n… and {len(summary.failures) - 50} more (`SELECT * FROM failures`).")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ writing (file edge)

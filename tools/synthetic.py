@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from models.dataset import TRAIN_DIR
+from tools.dataset import TRAIN_DIR
 
 ITEMS_PER_FEED = 200
 FIRST_DAY = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)

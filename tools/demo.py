@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from flows.demo_sites import render_feeds_file, serve_outlets
+from tools.demo_sites import render_feeds_file, serve_outlets
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import duckdb
 
-    from flows.daily import daily_flow
+    from stancewatch.flows.daily import daily_flow
 
     with serve_outlets(DEMO_DIR / "sites") as bases:
         feeds = render_feeds_file(DEMO_DIR / "feeds.toml", bases, db_path.parent / "demo-feeds.toml")
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                 "SELECT url, stage, error FROM failures ORDER BY occurred_at").fetchall():
             print(f"  [{stage}] {url}: {error}")
     try:
-        from warehouse.report import write_report
+        from stancewatch.warehouse.report import write_report
 
         files = write_report(db_path, Path(args.report))
         print(f"\nreport: {files.html}")

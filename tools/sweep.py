@@ -1,4 +1,4 @@
-"""Recipe search on the development split (never the test set): `python -m models.sweep`.
+"""Recipe search on the development split (never the test set): `python -m tools.sweep`.
 
 Prints one line per configuration; the chosen recipe is the default of models.train.
 rank > 0: LoRA of that rank; rank 0: full fine-tuning; rank -1: frozen encoder + heads.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from models.interface import TOPICS
-from models.train import train
+from stancewatch.models.interface import TOPICS
+from tools.train import train
 
 GRID = [
     # (learning rate, LoRA rank, epochs, seed)
@@ -31,10 +31,10 @@ def frozen_baseline(epochs: int = 300, learning_rate: float = 1e-2) -> dict[str,
     embeddings are computed once, then the heads are trained on them (full batch)."""
     from transformers import AutoModel, AutoTokenizer
 
-    from models.dataset import train_dev_split
-    from models.interface import LABELS
-    from models.metrics import topic_report
-    from models.stance_model import BUNDLED_BASE, MAX_LENGTH, mean_pool, resolve_base
+    from stancewatch.models.interface import LABELS
+    from stancewatch.models.metrics import topic_report
+    from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, mean_pool, resolve_base
+    from tools.dataset import train_dev_split
 
     torch.manual_seed(13)
     train_rows, dev_rows = train_dev_split()

@@ -12,10 +12,10 @@ import json
 import time
 from pathlib import Path
 
-from models.classifier import DEFAULT_MODEL, load_classifier
-from models.dataset import LabelledSentence, test_set, train_dev_split
-from models.interface import TOPICS
-from models.metrics import format_confusion, holder_accuracy, topic_report
+from stancewatch.models.classifier import DEFAULT_MODEL, load_classifier
+from stancewatch.models.interface import TOPICS
+from stancewatch.models.metrics import format_confusion, holder_accuracy, topic_report
+from tools.dataset import LabelledSentence, test_set, train_dev_split
 
 
 def evaluate(rows: list[LabelledSentence], model: str | None = None) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Fine-tune the stance model: `make train` (python -m models.train --seed 13).
+"""Fine-tune the stance model: `make train` (python -m tools.train --seed 13).
 
 MiniLM (bundled offline copy) + LoRA on every attention and feed-forward projection,
 one 4-way head per topic, cross-entropy summed over topics. The epoch with the best
@@ -18,10 +18,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.dataset import LabelledSentence, train_dev_split
-from models.interface import LABELS, TOPICS
-from models.metrics import topic_report
-from models.stance_model import BUNDLED_BASE, MAX_LENGTH, StanceNetwork, resolve_base, save_artefact
+from stancewatch.models.classifier import ARTEFACTS_DIR
+from stancewatch.models.interface import LABELS, TOPICS
+from stancewatch.models.metrics import topic_report
+from stancewatch.models.stance_model import (
+    BUNDLED_BASE,
+    MAX_LENGTH,
+    StanceNetwork,
+    resolve_base,
+    save_artefact,
+)
+from tools.dataset import LabelledSentence, train_dev_split
 
 ARTEFACT_NAME = "stance-minilm-lora"
 
@@ -167,8 +174,7 @@ def main() -> None:
     parser.add_argument("--dropout", type=float, default=0.1)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--output", type=Path,
-                        default=Path(__file__).resolve().parent / "artefacts" / ARTEFACT_NAME)
+    parser.add_argument("--output", type=Path, default=ARTEFACTS_DIR / ARTEFACT_NAME)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,

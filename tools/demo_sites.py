@@ -15,7 +15,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from flows.config import render_placeholders
+from stancewatch.flows.config import render_placeholders
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

@@ -22,9 +22,9 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from flows.config import load_config
-from flows.demo_sites import render_feeds_file, serve_outlets
-from flows.synthetic import build_synthetic_sites
+from stancewatch.flows.config import load_config
+from tools.demo_sites import render_feeds_file, serve_outlets
+from tools.synthetic import build_synthetic_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,8 @@ class BenchResult:
 
 
 def _run_flow(feeds: Path, db_path: Path, use_prefect: bool) -> BenchResult:
-    from flows.daily import collect, daily_flow
+    from stancewatch.flows.daily import daily_flow
+    from stancewatch.flows.pipeline import collect
 
     config = load_config(feeds)
     with PeakMemory() as memory:
@@ -77,7 +78,7 @@ def _run_flow(feeds: Path, db_path: Path, use_prefect: bool) -> BenchResult:
         if use_prefect:
             daily_flow(str(feeds), str(db_path))
         else:
-            collect(config, db_path, "daily", use_prefect=False)
+            collect(config, db_path, "daily")
         seconds = time.perf_counter() - started
     with duckdb.connect(str(db_path), read_only=True) as connection:
         row = connection.execute(
@@ -99,7 +100,7 @@ def _sample_sentences(db_path: Path, limit: int) -> list[str]:
 
 def _classify_only_rate(sentences: list[str]) -> float:
     """Sentences/s of classification alone (the classifier's own batching), same sentences."""
-    from flows.daily import get_classifier
+    from stancewatch.flows.pipeline import get_classifier
 
     classifier = get_classifier(None, None)
     started = time.perf_counter()
@@ -111,7 +112,7 @@ def _rerun(feeds: Path, db_path: Path) -> tuple[float, int, int]:
     """An unchanged re-run as a user would start it: a fresh process, Prefect start included."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flows.cli", "run", "--feeds", str(feeds), "--db",
+    subprocess.run([sys.executable, "-m", "stancewatch", "run", "--feeds", str(feeds), "--db",
                     str(db_path)], check=True, cwd=ROOT, env=env, capture_output=True)
     seconds = time.perf_counter() - started
     with duckdb.connect(str(db_path), read_only=True) as connection:
@@ -122,7 +123,7 @@ def _rerun(feeds: Path, db_path: Path) -> tuple[float, int, int]:
 
 
 def bench(n: int, workdir: Path) -> str:
-    from models.bench import bare_forward_rate
+    from tools.bench_model import bare_forward_rate
 
     template = build_synthetic_sites(workdir / "sites", n, outlets=5, seed=n)
     with serve_outlets(workdir / "sites") as bases:

@@ -1,4 +1,4 @@
-"""Warehouse scale benchmark: `make bench-warehouse` (python -m warehouse.bench).
+"""Warehouse scale benchmark: `make bench-warehouse` (python -m tools.bench_warehouse).
 
 Loads a year of synthetic coverage (2 million on-topic mentions by default, 200 outlets,
 150 actors) into the real tables of a fresh warehouse, then times every reporting view
@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from warehouse.db import WarehouseError, check_db_path, connect, load_sql
-from warehouse.report import REPORT_QUERIES, ReportFilters, write_report
+from stancewatch.warehouse.db import WarehouseError, check_db_path, connect, load_sql
+from stancewatch.warehouse.report import REPORT_QUERIES, ReportFilters, write_report
 
 VIEW_TARGET_S = 1.0
 REPORT_TARGET_S = 10.0
@@ -911,7 +911,7 @@ def time_reports(db_path: Path, repeat: int) -> list[tuple[str, float]]:
                   flush=True)
             results.append((label, seconds))
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "flows.cli", "report", "--db", str(db_path),
+        subprocess.run([sys.executable, "-m", "stancewatch", "report", "--db", str(db_path),
                         "--out", str(Path(folder) / "cli")], check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
         print(f"report `stancewatch report` (full range, fresh process, once): {seconds:.2f} s "
@@ -941,7 +941,7 @@ def positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m warehouse.bench",
+        prog="python -m tools.bench_warehouse",
         description="Time the reporting views and the report on a year of synthetic coverage.")
     parser.add_argument("--mentions", type=positive, default=2_000_000,
                         help="on-topic mentions to generate (default 2,000,000)")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
-from extractors.extract import extract_article
-from extractors.sentences import split_sentences
+from stancewatch.extractors.extract import extract_article
+from stancewatch.extractors.sentences import split_sentences
 
 DEMO_SITES = Path(__file__).resolve().parent.parent / "demo" / "sites"
 
@@ -41,7 +41,7 @@ def news_sentences(limit: int) -> list[str]:
 def bare_forward_rate(sentences: list[str], batch_size: int = 32, sort: bool = False) -> float:
     from transformers import AutoModel, AutoTokenizer
 
-    from models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
+    from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
 
     base = resolve_base(BUNDLED_BASE)
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -61,7 +61,7 @@ def bare_forward_rate(sentences: list[str], batch_size: int = 32, sort: bool = F
 
 def classifier_rate(sentences: list[str]) -> tuple[float, float]:
     started = time.perf_counter()
-    from models.classifier import load_classifier
+    from stancewatch.models.classifier import load_classifier
 
     classifier = load_classifier()
     classifier.classify_texts(sentences[:1])
@@ -75,7 +75,7 @@ def cold_start_process() -> float:
     """Launch `stancewatch classify`, feed one line, time until its answer arrives."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "classify"], stdin=subprocess.PIPE,
+        [sys.executable, "-m", "stancewatch", "classify"], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     process.stdin.write(json.dumps({"id": 1, "text": "Peskov called the idea premature."}) + "\n")
     process.stdin.flush()

@@ -1,0 +1,58 @@
+"""The Python API's implementations (`stancewatch.run`, `backfill`, … re-export them)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from stancewatch.flows import steps
+from stancewatch.flows.config import Config, config_from_urls, load_config, with_overrides
+from stancewatch.flows.lifecycle import ProgressCallback, RunSummary
+from stancewatch.flows.pipeline import collect, get_classifier
+from stancewatch.flows.reclassify import reclassify as reclassify_window
+from stancewatch.models.interface import SentenceStance
+from stancewatch.warehouse.report import parse_day
+
+_lock = threading.Lock()
+
+
+def build_config(feeds: str | Path | Sequence[str], settings: dict[str, Any]) -> Config:
+    """A feeds file, or a list of feed URLs; keyword settings override file and environment."""
+    config = (load_config(Path(feeds)) if isinstance(feeds, str | Path)
+              else config_from_urls(list(feeds)))
+    return with_overrides(config, **settings)
+
+
+def _day(value: date | str, name: str) -> date:
+    return value if isinstance(value, date) else parse_day(str(value), f"--{name}")
+
+
+def run(feeds: str | Path | Sequence[str], db: Path, *, progress: ProgressCallback | None = None,
+        **settings: Any) -> RunSummary:
+    return collect(build_config(feeds, settings), db, "daily", progress=progress)
+
+
+def backfill(feeds: str | Path | Sequence[str], db: Path, *, since: date | str,
+             until: date | str, urls: str | Path | None = None,
+             progress: ProgressCallback | None = None, **settings: Any) -> RunSummary:
+    window = steps.window_bounds(_day(since, "since"), _day(until, "until"))
+    return collect(build_config(feeds, settings), db, "backfill", window=window,
+                   url_file=Path(urls) if urls else None, use_sitemaps=True, progress=progress)
+
+
+def reclassify(db: Path, *, since: date | str, until: date | str, model: str | None = None,
+               actors_file: str | None = None, progress: ProgressCallback | None = None
+               ) -> RunSummary:
+    return reclassify_window(db, _day(since, "since"), _day(until, "until"), model, actors_file,
+                             progress=progress)
+
+
+def classify(texts: Sequence[str], *, date: date | str | None = None, model: str | None = None,
+             actors_file: str | None = None) -> list[SentenceStance]:
+    if isinstance(texts, str):
+        raise TypeError("classify() takes a list of texts, not one string")
+    classifier = get_classifier(model, actors_file)
+    return classifier.classify_texts(list(texts))
