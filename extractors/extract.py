@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import trafilatura
 from lxml import html as lxml_html
 from trafilatura.settings import use_config
+
+from stancewatch.extractors.dates import parse_iso_datetime
 
 MIN_TEXT_CHARS = 250
 MAX_TREE_SIZE = 200_000
@@ -49,18 +52,9 @@ def declared_canonical(content: bytes) -> str | None:
         for tag in pattern.findall(head):
             found = _HREF.search(tag)
             if found:
-                return found.group(1).decode("utf-8", errors="replace").strip()
+                # attribute values carry HTML entities: "?id=7&amp;page=2" is "?id=7&page=2"
+                return html.unescape(found.group(1).decode("utf-8", errors="replace")).strip()
     return None
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _meta_published(content: bytes) -> datetime | None:
@@ -68,7 +62,7 @@ def _meta_published(content: bytes) -> datetime | None:
     found = re.search(
         rb"""<meta[^>]+property=["']article:published_time["'][^>]+content=["']([^"']+)["']""",
         content[:200_000], re.IGNORECASE)
-    return _parse_date(found.group(1).decode("ascii", "replace")) if found else None
+    return parse_iso_datetime(found.group(1).decode("ascii", "replace")) if found else None
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -101,7 +95,7 @@ def extract_article(content: bytes, url: str, min_chars: int = MIN_TEXT_CHARS,
         raise ExtractionError(f"extracted {len(text)} characters of text (minimum {min_chars})")
     language_match = _LANG.search(content[:5000])
     language = language_match.group(1).decode().lower() if language_match else None
-    published = _meta_published(content) or _parse_date(document.date)
+    published = _meta_published(content) or parse_iso_datetime(document.date)
     return ExtractedArticle(
         title=document.title,
         author=document.author,

@@ -10,8 +10,14 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+# Entity declarations are dangerous only in the document's DTD (billion laughs, external
+# entities): a <!DOCTYPE …> in the prolog, before the root element. The text "<!ENTITY" in
+# CDATA or an item's content is just text.
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ELEMENT_START = re.compile(rb"<[A-Za-z_:]")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_PROLOG_BYTES = 4096
+_SUBSET_END = re.compile(rb"\]\s*>")
 
 
 class FeedError(ValueError):
@@ -58,11 +64,31 @@ def _entry_link(entry: feedparser.FeedParserDict, feed_url: str) -> str | None:
     return None
 
 
+def declares_entities(content: bytes) -> bool:
+    """True when the document type declaration in the prolog declares an entity."""
+    doctype = _DOCTYPE.search(content)
+    if doctype is None:
+        return False
+    before = _COMMENT.sub(b"", content[: doctype.start()])
+    if _ELEMENT_START.search(before):
+        return False  # the root element came first: this "DOCTYPE" is content, not a DTD
+    return bool(_ENTITY_DECLARATION.search(content[doctype.end(): _declaration_end(content, doctype.end())]))
+
+
+def _declaration_end(content: bytes, start: int) -> int:
+    """Where <!DOCTYPE …> ends: its first '>' or, with an internal subset, the '>' after ']'."""
+    bracket, close = content.find(b"[", start), content.find(b">", start)
+    if bracket != -1 and (close == -1 or bracket < close):
+        subset_end = _SUBSET_END.search(content, bracket)
+        return subset_end.end() if subset_end else len(content)
+    return len(content) if close == -1 else close
+
+
 def parse_feed(content: bytes, feed_url: str, content_type: str = "") -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0 or Atom. Raises FeedError for anything that is not a feed."""
     if not content.strip():
         raise FeedError("empty response")
-    if _ENTITY_DECLARATION.search(content[:_PROLOG_BYTES]) or b"<!ENTITY" in content:
+    if declares_entities(content):
         raise FeedError("feed declares XML entities (refused: entity expansion / external entities)")
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False,
@@ -78,7 +104,12 @@ def parse_feed(content: bytes, feed_url: str, content_type: str = "") -> ParsedF
     entries: list[FeedEntry] = []
     skipped: list[tuple[str, str]] = []
     for index, item in enumerate(parsed.entries):
-        link = _entry_link(item, feed_url)
+        try:
+            link = _entry_link(item, feed_url)
+        except ValueError as exc:  # a link urljoin cannot parse ("http://[::1/x", port 99999)
+            label = str(item.get("title") or item.get("id") or f"item {index + 1}")[:120]
+            skipped.append((label, f"item link is malformed ({str(exc)[:80]})"))
+            continue
         if link is None:
             label = str(item.get("title") or item.get("id") or f"item {index + 1}")[:120]
             raw = str(item.get("link") or "")

@@ -1,14 +1,18 @@
 """Polite, defensive HTTP for untrusted news URLs.
 
-Every request: address policy on each hop, per-domain delay and concurrency cap,
-robots.txt for pages, timeouts plus a wall-clock deadline (trickling servers),
-a size cap on decoded bytes (gzip bombs), retries with backoff on 5xx/timeouts,
-Retry-After on 429/503, and conditional GET (ETag / If-Modified-Since).
+Every request: the address policy on every connection (checked against the very address
+connected to, so DNS answers cannot be rebound between check and connect), per-server
+delay and concurrency cap, robots.txt for pages (first 500 KiB, RFC 9309), timeouts plus
+a wall-clock deadline over the whole response (headers included), a size cap enforced
+while decoding (at most two stacked gzip/deflate encodings), retries with backoff on
+5xx/timeouts, Retry-After on 429/503, a per-server failure budget, and conditional GET.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -20,7 +24,22 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from stancewatch.errors import FetchError, PermanentFetchError, TransientFetchError
-from stancewatch.extractors.urls import ForbiddenAddressError, check_url_allowed, origin_of
+from stancewatch.extractors.transport import (
+    BoundedDecoder,
+    DeadlineExceeded,
+    DecodedTooLarge,
+    DecodingError,
+    PinnedTransport,
+    Resolver,
+    content_codings,
+    response_deadline,
+)
+from stancewatch.extractors.urls import (
+    AddressPolicy,
+    ForbiddenAddressError,
+    check_url_allowed,
+    origin_of,
+)
 
 FetchKind = Literal["feed", "page", "robots", "sitemap"]
 DEFAULT_USER_AGENT = "stancewatch/0.1 (news stance monitoring; +https://example.org/stancewatch)"
@@ -63,6 +82,9 @@ class FetchPolicy:
     allowed_networks: tuple[str, ...] = setting((), "networks allowed despite the address "
                                                 "policy, e.g. [\"10.1.0.0/16\"]")
     respect_robots: bool = setting(True, "obey robots.txt for article pages")
+    host_failure_budget: int = setting(
+        6, "consecutive timeouts or connection failures after which a server's remaining URLs "
+        "are skipped for this run (recorded, retried next run)", 1, 1_000)
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,7 @@ class FetchResult:
     content: bytes
     etag: str | None = None
     last_modified: str | None = None
+    truncated: bool = False
 
     @property
     def not_modified(self) -> bool:
@@ -120,17 +143,53 @@ class _DomainGate:
         self._semaphores[host].release()
 
 
+class _FailureBudget:
+    """Consecutive timeouts / connection failures per server; a success resets the count."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._failures: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def exhausted(self, host: str) -> bool:
+        with self._lock:
+            return self._failures[host] >= self._budget
+
+    def failed(self, host: str) -> None:
+        with self._lock:
+            self._failures[host] += 1
+
+    def succeeded(self, host: str) -> None:
+        with self._lock:
+            self._failures[host] = 0
+
+
+_ASCII_SECONDS = re.compile(r"[0-9]{1,9}")
+_HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,1024}")
+
+
 def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _ASCII_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    try:
+        return max(0.0, when.timestamp() - time.time())
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def validator_header(value: str | None) -> str | None:
+    """An ETag / Last-Modified worth sending back: printable ASCII only (anything else could
+    not be sent in a request header, so it is not kept)."""
+    if value is None or not _HEADER_VALUE.fullmatch(value):
+        return None
+    return value
 
 
 def http_status_error(url: str, status: int) -> FetchError:
@@ -153,22 +212,29 @@ def _check_content_type(url: str, kind: FetchKind, content_type: str) -> None:
         raise PermanentFetchError(url, f"unexpected content-type {media!r} for a {kind}")
 
 
+@dataclass
+class _RobotsRules:
+    parser: RobotFileParser | None  # None: everything allowed
+    unreachable: str | None = None  # why robots.txt could not be read (retry next run)
+
+
 class Fetcher:
     """One per run; thread-safe. Close it (or use it as a context manager)."""
 
-    def __init__(self, policy: FetchPolicy) -> None:
+    def __init__(self, policy: FetchPolicy, resolver: Resolver = socket.getaddrinfo) -> None:
         self.policy = policy
         self.counters = FetchCounters()
+        self.address_policy = AddressPolicy(policy.allow_private_networks, policy.allowed_networks)
         self._gate = _DomainGate(policy.per_domain_concurrency, policy.politeness_delay)
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._budget = _FailureBudget(policy.host_failure_budget)
+        self._robots: dict[str, _RobotsRules] = {}
         self._robots_lock = threading.Lock()
-        self._allowed_hosts: dict[str, FetchError | None] = {}
         timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
         self._client = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            transport=PinnedTransport(self.address_policy, resolver),
             trust_env=False,
         )
 
@@ -183,81 +249,97 @@ class Fetcher:
 
     # ------------------------------------------------------------------ policy
     def check_allowed(self, url: str) -> None:
-        """Address policy, cached per host (DNS is asked once per host and run)."""
-        host = (urlsplit(url).hostname or "").lower()
-        scheme = urlsplit(url).scheme.lower()
-        key = f"{scheme}://{host}"
-        if key not in self._allowed_hosts:
-            try:
-                check_url_allowed(url, self.policy.allow_private_networks,
-                                  self.policy.allowed_networks)
-                self._allowed_hosts[key] = None
-            except ForbiddenAddressError as exc:
-                self._allowed_hosts[key] = PermanentFetchError(url, f"refused: {exc}")
-            except OSError as exc:  # DNS lookup failed: may work next run
-                self._allowed_hosts[key] = TransientFetchError(url, str(exc))
-        problem = self._allowed_hosts[key]
-        if problem:
-            raise type(problem)(url, problem.reason)
+        """Scheme, host and IP-literal checks; names are checked when connecting."""
+        try:
+            check_url_allowed(url, self.address_policy)
+        except ForbiddenAddressError as exc:
+            raise PermanentFetchError(url, f"refused: {exc}") from None
+        except ValueError as exc:
+            raise PermanentFetchError(url, f"malformed URL: {exc}") from None
+
+    def _robots_for(self, origin: str) -> _RobotsRules:
+        with self._robots_lock:
+            rules = self._robots.get(origin)
+        if rules is None:
+            rules = self._load_robots(origin)
+            with self._robots_lock:
+                self._robots[origin] = rules
+        return rules
+
+    def check_robots(self, url: str) -> None:
+        """Raise unless robots.txt lets us fetch `url`; an unreachable robots.txt means
+        'disallow for now' (RFC 9309): a transient failure, retried next run."""
+        if not self.policy.respect_robots:
+            return
+        rules = self._robots_for(origin_of(url))
+        if rules.unreachable:
+            raise TransientFetchError(url, f"robots.txt unreachable ({rules.unreachable}): "
+                                      "not fetched for now (RFC 9309), retried next run")
+        if rules.parser is not None and not rules.parser.can_fetch(self.policy.user_agent, url):
+            raise PermanentFetchError(url, "disallowed by robots.txt")
 
     def robots_allows(self, url: str) -> bool:
-        if not self.policy.respect_robots:
-            return True
-        origin = origin_of(url)
-        with self._robots_lock:
-            known = origin in self._robots
-        if not known:
-            parser = self._load_robots(origin)
-            with self._robots_lock:
-                self._robots[origin] = parser
-        parser = self._robots[origin]
-        return True if parser is None else parser.can_fetch(self.policy.user_agent, url)
+        try:
+            self.check_robots(url)
+        except FetchError:
+            return False
+        return True
 
     def sitemaps_from_robots(self, origin: str) -> list[str]:
-        self.robots_allows(origin + "/")
-        parser = self._robots.get(origin)
-        return list(parser.site_maps() or []) if parser else []
+        rules = self._robots_for(origin)
+        return list(rules.parser.site_maps() or []) if rules.parser else []
 
-    def _load_robots(self, origin: str) -> RobotFileParser | None:
-        parser = RobotFileParser()
+    def _load_robots(self, origin: str) -> _RobotsRules:
         try:
             result = self.get(origin + "/robots.txt", kind="robots")
         except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
-                return None  # RFC 9309: unavailable robots.txt allows everything
-            parser.disallow_all = True  # unreachable: assume complete disallow
-            return parser
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                return _RobotsRules(None)  # RFC 9309: unavailable robots.txt allows everything
+            return _RobotsRules(None, unreachable=exc.reason)
+        parser = RobotFileParser()
         parser.parse(result.content.decode("utf-8", errors="replace").splitlines())
-        return parser
+        return _RobotsRules(parser)
 
     # ------------------------------------------------------------------ fetch
-    def get(
-        self,
-        url: str,
-        *,
-        kind: FetchKind,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> FetchResult:
+    def get(self, url: str, *, kind: FetchKind, etag: str | None = None,
+            last_modified: str | None = None) -> FetchResult:
         """GET with redirects followed by hand, so each hop passes the address policy."""
+        try:
+            return self._get(url, kind, validator_header(etag), validator_header(last_modified))
+        except FetchError:
+            raise
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError) as exc:
+            raise PermanentFetchError(url, f"malformed URL: {str(exc)[:160]}") from None
+
+    def _get(self, url: str, kind: FetchKind, etag: str | None,
+             last_modified: str | None) -> FetchResult:
         self.check_allowed(url)
-        if kind == "page" and not self.robots_allows(url):
-            raise PermanentFetchError(url, "disallowed by robots.txt")
+        if kind == "page":
+            self.check_robots(url)
         current = url
         for _hop in range(self.policy.max_redirects + 1):
-            self.check_allowed(current)
-            status, headers, content = self._get_with_retries(current, kind, etag, last_modified)
+            status, headers, content, truncated = self._get_with_retries(
+                current, kind, etag, last_modified)
             if status in (301, 302, 303, 307, 308):
                 location = headers.get("location")
                 if not location:
-                    raise PermanentFetchError(url, f"HTTP {status} redirect without Location", status)
-                current = urljoin(current, location)
+                    raise PermanentFetchError(url, f"HTTP {status} redirect without Location",
+                                              status)
                 try:
+                    current = urljoin(current, location.strip())
                     self.check_allowed(current)
                 except FetchError as exc:
-                    raise type(exc)(url, f"redirect to {current[:120]} {exc.reason}", status) from None
-                if kind == "page" and not self.robots_allows(current):
-                    raise PermanentFetchError(url, f"redirect target {current} disallowed by robots.txt")
+                    raise type(exc)(url, f"redirect to {current[:120]!r} {exc.reason}",
+                                    status) from None
+                except ValueError as exc:
+                    raise PermanentFetchError(url, f"redirect to a malformed URL: {exc}",
+                                              status) from None
+                if kind == "page":
+                    try:
+                        self.check_robots(current)
+                    except FetchError as exc:
+                        raise type(exc)(url, f"redirect target {current[:120]!r}: {exc.reason}",
+                                        status) from None
                 continue
             if status == 304:
                 self.counters.add(not_modified=1)
@@ -266,15 +348,13 @@ class Fetcher:
                 raise http_status_error(url, status)
             content_type = headers.get("content-type", "")
             _check_content_type(url, kind, content_type)
-            return FetchResult(
-                url, current, status, content_type, content,
-                headers.get("etag"), headers.get("last-modified"),
-            )
+            return FetchResult(url, current, status, content_type, content,
+                               validator_header(headers.get("etag")),
+                               validator_header(headers.get("last-modified")), truncated)
         raise PermanentFetchError(url, f"too many redirects (more than {self.policy.max_redirects})")
 
-    def _get_with_retries(
-        self, url: str, kind: FetchKind, etag: str | None, last_modified: str | None
-    ) -> tuple[int, httpx.Headers, bytes]:
+    def _get_with_retries(self, url: str, kind: FetchKind, etag: str | None,
+                          last_modified: str | None) -> tuple[int, httpx.Headers, bytes, bool]:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -284,73 +364,100 @@ class Fetcher:
         attempt = 0
         while True:
             attempt += 1
+            if self._budget.exhausted(host):
+                raise TransientFetchError(
+                    url, f"skipped: {host} failed {self.policy.host_failure_budget} times in a "
+                    "row in this run (host_failure_budget); retried next run")
             self._gate.enter(host)
+            status: int | None = None
             try:
-                status, response_headers, content = self._get_once(url, headers)
-            except _DeadlineExceeded as exc:
-                # a server that trickles bytes will do it again: no retry
-                raise TransientFetchError(url, _describe_timeout(exc, self.policy)) from None
-            except httpx.TimeoutException as exc:
-                problem: str = _describe_timeout(exc, self.policy)
-                retry_in: float | None = self.policy.backoff * 2 ** (attempt - 1)
-                status = None
-            except httpx.TransportError as exc:
+                status, response_headers, content, truncated = self._get_once(url, kind, headers)
+            except DeadlineExceeded:
+                self._budget.failed(host)
+                # a server that trickles bytes will do it again: no retry in this run
+                raise TransientFetchError(
+                    url, f"response took longer than the {self.policy.deadline:g}s deadline"
+                ) from None
+            except ForbiddenAddressError as exc:
+                raise PermanentFetchError(url, f"refused: {exc}") from None
+            except httpx.RemoteProtocolError as exc:
+                if "location header" in str(exc):  # httpx parses redirect targets itself
+                    raise PermanentFetchError(url, f"redirect to a malformed URL ({exc})") from None
+                self._budget.failed(host)
                 problem = f"connection failed: {_describe_transport(exc)}"
                 retry_in = self.policy.backoff * 2 ** (attempt - 1)
-                status = None
+            except httpx.TimeoutException as exc:
+                self._budget.failed(host)
+                problem = _describe_timeout(exc, self.policy)
+                retry_in: float = self.policy.backoff * 2 ** (attempt - 1)
+            except httpx.TransportError as exc:
+                self._budget.failed(host)
+                problem = f"connection failed: {_describe_transport(exc)}"
+                retry_in = self.policy.backoff * 2 ** (attempt - 1)
             finally:
                 self._gate.leave(host)
             if status is not None:
-                if status == 429 or (status in RETRY_STATUSES):
+                self._budget.succeeded(host)
+                if status == 429 or status in RETRY_STATUSES:
                     retry_after = _parse_retry_after(response_headers.get("retry-after"))
                     if retry_after is not None and retry_after > self.policy.max_retry_after:
                         raise TransientFetchError(
                             url, f"HTTP {status}, Retry-After {retry_after:.0f}s exceeds "
-                            f"the {self.policy.max_retry_after:.0f}s limit", status)
+                            f"the {self.policy.max_retry_after:g}s limit", status)
                     retry_in = (retry_after if retry_after is not None
                                 else self.policy.backoff * 2 ** (attempt - 1))
                     problem = f"HTTP {status}"
                 else:
-                    return status, response_headers, content
+                    return status, response_headers, content, truncated
             if attempt > self.policy.retries:
                 raise TransientFetchError(url, f"{problem} (after {attempt} attempts)", status)
             self.counters.add(retries=1)
             time.sleep(retry_in)
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
-        deadline = time.monotonic() + self.policy.deadline
+    def _get_once(self, url: str, kind: FetchKind, headers: dict[str, str]
+                  ) -> tuple[int, httpx.Headers, bytes, bool]:
+        """One request under the deadline; the body decoded here under the size cap."""
         self.counters.add(requests=1)
-        with self._client.stream("GET", url, headers=headers) as response:
+        # robots.txt: the first 500 KiB are read, the rest ignored (RFC 9309)
+        limit = ROBOTS_MAX_BYTES if kind == "robots" else self.policy.max_bytes
+        with response_deadline(self.policy.deadline), \
+                self._client.stream("GET", url, headers=headers) as response:
             if response.status_code in (301, 302, 303, 304, 307, 308) or response.status_code >= 400:
-                return response.status_code, response.headers, b""
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
+                return response.status_code, response.headers, b"", False
+            try:
+                decoder = BoundedDecoder(content_codings(response.headers.get("content-encoding")),
+                                         limit)
+            except DecodingError as exc:
+                raise PermanentFetchError(url, str(exc), response.status_code) from None
+            declared = response.headers.get("content-length", "")
+            if (kind != "robots" and not decoder.encoded and declared.isascii()
+                    and declared.isdigit() and int(declared) > limit):
                 raise PermanentFetchError(url, f"response of {int(declared):,} bytes exceeds the "
-                                 f"{self.policy.max_bytes:,}-byte cap", response.status_code)
+                                          f"{limit:,}-byte cap", response.status_code)
             chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.policy.max_bytes:
-                    raise PermanentFetchError(url, f"response exceeds the {self.policy.max_bytes:,}-byte "
-                                     "cap (after decompression)", response.status_code)
-                if time.monotonic() > deadline:
-                    raise _DeadlineExceeded()
-                chunks.append(chunk)
-            return response.status_code, response.headers, b"".join(chunks)
+            try:
+                for chunk in response.iter_raw():
+                    chunks.append(decoder.feed(chunk))
+            except DecodedTooLarge:
+                if kind != "robots":
+                    raise PermanentFetchError(
+                        url, f"response exceeds the {limit:,}-byte cap"
+                        + (" (after decompression)" if decoder.encoded else ""),
+                        response.status_code) from None
+                return response.status_code, response.headers, b"".join(chunks), True
+            except DecodingError as exc:
+                raise PermanentFetchError(url, str(exc), response.status_code) from None
+            return response.status_code, response.headers, b"".join(chunks), False
 
 
-class _DeadlineExceeded(Exception):
-    pass
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 def _describe_timeout(exc: Exception, policy: FetchPolicy) -> str:
-    if isinstance(exc, _DeadlineExceeded):
-        return f"response took longer than the {policy.deadline:.0f}s deadline"
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timeout ({policy.connect_timeout:.0f}s)"
+        return f"connect timeout ({policy.connect_timeout:g}s)"
     if isinstance(exc, httpx.ReadTimeout):
-        return f"read timeout ({policy.read_timeout:.0f}s)"
+        return f"read timeout ({policy.read_timeout:g}s)"
     return f"timeout: {exc.__class__.__name__}"
 
 
@@ -358,6 +465,7 @@ def _describe_transport(exc: httpx.TransportError) -> str:
     text = str(exc) or exc.__class__.__name__
     if "Connection refused" in text or "Errno 111" in text:
         return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text or "Errno -2" in text:
+    if "DNS lookup failed" in text or "Name or service not known" in text \
+            or "nodename nor servname" in text or "Errno -2" in text:
         return "DNS lookup failed"
     return text.splitlines()[0][:200]

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import StancewatchError, UserError
+from stancewatch.untrusted import for_terminal
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -56,7 +57,8 @@ def _print_summary(summary: dict) -> None:
           f"failures {stats['failures']}; HTTP requests {stats['http_requests']} "
           f"({stats['http_not_modified']} not modified); model {summary['model_version']}")
     for failure in summary["failures"][:20]:
-        print(f"  failed [{failure['stage']}] {failure['url']}: {failure['error']}")
+        print(f"  failed [{failure['stage']}] {for_terminal(failure['url'], 200)}: "
+              f"{for_terminal(failure['error'], 300)}")
     if len(summary["failures"]) > 20:
         print(f"  … and {len(summary['failures']) - 20} more (SELECT * FROM failures)")
 
@@ -230,18 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as exc:
-        print(f"stancewatch: {exc}", file=sys.stderr)
+        print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except StancewatchError as exc:
-        print(f"stancewatch: {exc}", file=sys.stderr)
+        print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         if args.debug:
             raise
-        print(f"stancewatch: run failed: {exc.__class__.__name__}: {exc} (use --debug for the "
-              "traceback)", file=sys.stderr)
+        print(f"stancewatch: run failed: {exc.__class__.__name__}: {for_terminal(exc, 500)} "
+              "(use --debug for the traceback)", file=sys.stderr)
         return EXIT_FAILED
 
 

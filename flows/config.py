@@ -41,6 +41,12 @@ class Settings(FetchPolicy):
     max_items_per_feed: int = setting(500, "items read from one feed per run", 1, 100_000)
     min_text_chars: int = setting(250, "shortest article text kept", 0, 100_000)
     batch_size: int = setting(64, "articles per batch (one transaction each)", 1, 10_000)
+    max_sentences_per_article: int = setting(
+        1_500, "sentences kept and classified per article; the rest are dropped and counted "
+        "(runs.sentences_capped)", 1, 100_000)
+    max_sitemaps: int = setting(50, "sitemap files read per site in a backfill", 1, 10_000)
+    max_sitemap_urls: int = setting(10_000, "articles queued from one site's sitemaps in a "
+                                    "backfill", 1, 10_000_000)
     model: str | None = setting(None, "classifier: artefact folder or hub model name "
                                 "(default: the bundled model)")
     actors_file: str | None = setting(None, "extra holder table (TOML or CSV), merged over the "

@@ -29,8 +29,8 @@ def poll_feeds_task(fetcher, config: Config, states: dict, conditional: bool
 
 
 @task(name="discover-sitemaps", cache_policy=NO_CACHE)
-def sitemaps_task(fetcher, origins: list[str], since: datetime, until: datetime):
-    return steps.sitemap_candidates(fetcher, origins, since, until)
+def sitemaps_task(fetcher, origins: list[str], since: datetime, until: datetime, settings):
+    return steps.sitemap_candidates(fetcher, origins, since, until, settings)
 
 
 @task(name="fetch-extract-batch", cache_policy=NO_CACHE)
@@ -39,8 +39,8 @@ def fetch_pages_task(fetcher, candidates: list, config: Config, window) -> steps
 
 
 @task(name="classify-batch", cache_policy=NO_CACHE)
-def classify_task(classifier, pages: list, fetched_at: datetime) -> list:
-    return steps.build_records(classifier, pages, fetched_at)
+def classify_task(classifier, pages: list, fetched_at: datetime, settings) -> list:
+    return steps.build_records(classifier, pages, fetched_at, settings)
 
 
 @task(name="store-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
@@ -55,13 +55,13 @@ class PrefectStages:
         return poll_feeds_task(fetcher, config, states, conditional)
 
     def sitemaps(self, fetcher, origins, window, settings):
-        return sitemaps_task(fetcher, origins, *window)
+        return sitemaps_task(fetcher, origins, *window, settings)
 
     def fetch_pages(self, fetcher, candidates, config, window):
         return fetch_pages_task.submit(fetcher, list(candidates), config, window)
 
-    def classify(self, classifier, pages, fetched_at):
-        return classify_task(classifier, pages, fetched_at)
+    def classify(self, classifier, pages, fetched_at, settings):
+        return classify_task(classifier, pages, fetched_at, settings)
 
     def store(self, db_path, run_id, records, failures):
         return store_task(db_path, run_id, records, failures)

@@ -52,7 +52,7 @@ from stancewatch.warehouse.records import ArticleRecord, FailureRecord
 FLOW_NAME = "daily-dask"
 ARTICLE_FIELDS = [f.name for f in fields(ArticleRecord)
                   if f.name not in ("sentences", "mentions", "stances", "model_version", "aliases",
-                                    "duplicate_of")]
+                                    "duplicate_of", "sentences_dropped")]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def process_batch_task(config: Config, candidates: list[steps.Candidate], run_id
         fetched = steps.fetch_pages(fetcher, candidates, config.settings)
     started = time.perf_counter()
     classifier = get_classifier(config.settings.model, config.settings.actors_file)
-    records = steps.build_records(classifier, fetched.pages, datetime.now(UTC))
+    records = steps.build_records(classifier, fetched.pages, datetime.now(UTC), config.settings)
     classify_seconds = time.perf_counter() - started
     folder = db.write_parquet_batch(Path(handover_dir), run_id, number, records)
     return HandedOverBatch(

@@ -6,6 +6,7 @@ its reason) and still closes it, so no path leaves a run 'running'.
 
 from __future__ import annotations
 
+import errno
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,9 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stancewatch.errors import RunFailedError
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import FailureRecord, FeedState, RunStats
 
+OPEN_WAIT_SECONDS = 10.0
 ProgressCallback = Callable[[str, int, int | None], None]
 """progress(stage, done, total): stages are 'feeds', 'pages', 'sentences', 'articles'."""
 
@@ -84,6 +87,19 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:500]
 
 
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether an error (or one it came from) is the disk running out of space."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(exc) or "disk is full" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 @contextmanager
 def run_lifecycle(db_path: Path, flow: str, model_version: str, *,
                   prefect_flow_run_id: str | None = None,
@@ -93,15 +109,29 @@ def run_lifecycle(db_path: Path, flow: str, model_version: str, *,
     with db.run_lock(db_path):
         run = Run(uuid.uuid4().hex[:12], flow, db_path, model_version,
                   progress=progress or _no_progress, log=log or (lambda message: None))
-        with db.connect(db_path) as connection:
+        # up front: a notebook holding the file open is reported now, not mid-run
+        with db.connect(db_path, wait_seconds=OPEN_WAIT_SECONDS) as connection:
             db.start_run(connection, run.run_id, flow, model_version, prefect_flow_run_id)
+        failure: BaseException | None = None
         try:
             yield run
             run.status = "completed"
         except BaseException as exc:
+            failure = exc
             run.status, run.error = "failed", _describe(exc)
+            if disk_full(exc):
+                run.error = (f"the disk holding {db_path} is full; the batch being written was "
+                             "rolled back and nothing stored before it is lost: free space and "
+                             "run again")
+                raise RunFailedError(run.error) from exc
             raise
         finally:
             run.stats.failures = len(run.failures)
-            with db.connect(db_path) as connection:
-                db.finish_run(connection, run.run_id, run.stats, run.status, run.error)
+            try:
+                with db.connect(db_path) as connection:
+                    db.finish_run(connection, run.run_id, run.stats, run.status, run.error)
+            except Exception:
+                if failure is None:
+                    raise
+                # the run's own error is the one to report; the row is closed as 'crashed'
+                # by the next run

@@ -52,7 +52,7 @@ class Stages(Protocol):
                     window: Window | None) -> Future[steps.BatchResult]: ...
 
     def classify(self, classifier: StanceClassifier, pages: list[steps.FetchedPage],
-                 fetched_at: datetime) -> list[ArticleRecord]: ...
+                 fetched_at: datetime, settings: steps.Settings) -> list[ArticleRecord]: ...
 
     def store(self, db_path: Path, run_id: str, records: list[ArticleRecord],
               failures: list[FailureRecord]) -> tuple[int, int]: ...
@@ -79,13 +79,13 @@ class PlainStages:
         return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional)
 
     def sitemaps(self, fetcher, origins, window, settings):
-        return steps.sitemap_candidates(fetcher, origins, *window)
+        return steps.sitemap_candidates(fetcher, origins, *window, settings)
 
     def fetch_pages(self, fetcher, candidates, config, window):
         return self._pool.submit(steps.fetch_pages, fetcher, candidates, config.settings, window)
 
-    def classify(self, classifier, pages, fetched_at):
-        return steps.build_records(classifier, pages, fetched_at)
+    def classify(self, classifier, pages, fetched_at, settings):
+        return steps.build_records(classifier, pages, fetched_at, settings)
 
     def store(self, db_path, run_id, records, failures):
         return store_batch(db_path, run_id, records, failures)
@@ -150,7 +150,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
                 started = time.perf_counter()
                 classifier = (get_classifier(settings.model, settings.actors_file)
                               if fetched.pages else None)
-                records = (stages.classify(classifier, fetched.pages, datetime.now(UTC))
+                records = (stages.classify(classifier, fetched.pages, datetime.now(UTC), settings)
                            if classifier else [])
                 stats.classify_seconds += time.perf_counter() - started
                 started = time.perf_counter()
@@ -159,6 +159,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
                 stats.articles_new += stored
                 stats.duplicates += duplicates
                 stats.mentions_new += sum(len(r.mentions) for r in records)
+                stats.sentences_capped += sum(r.sentences_dropped for r in records)
                 run.record_failures(fetched.failures, stored=True)
                 run.progress("articles", stats.articles_new, len(fresh))
                 run.log(f"batch {number + 1}/{len(batches)}: {stored} stored ({duplicates} "

@@ -6,6 +6,7 @@ Flows in flows/daily.py call them as tasks; the benchmark calls them directly.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from stancewatch.extractors.dates import sane_date
 from stancewatch.extractors.dedup import NEAR_DUPLICATE_DISTANCE, content_hash, is_near_duplicate, simhash
 from stancewatch.extractors.extract import ExtractedArticle, ExtractionError, extract_article
 from stancewatch.extractors.feeds import FeedError, parse_feed
@@ -35,7 +37,6 @@ from stancewatch.warehouse.records import (
     RunStats,
 )
 
-FUTURE_TOLERANCE = timedelta(days=1)
 COPY_MIN_SHARED_SENTENCES = 4  # a copy shares at least this many sentences with its original
 COPY_MIN_SHARED_SHARE = 0.6  # … and at least this share of its own sentences
 CLASSIFIED_LANGUAGES = ("en",)
@@ -86,16 +87,6 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
-def sane_date(value: datetime | None, now: datetime | None = None) -> datetime | None:
-    """Dates in the future (beyond a day of clock skew) or before 1990 are unknown."""
-    if value is None:
-        return None
-    now = now or datetime.now(UTC)
-    if value > now + FUTURE_TOLERANCE or value.year < 1990:
-        return None
-    return value
-
-
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -106,13 +97,24 @@ def poll_feed(fetcher: Fetcher, feed: FeedSpec, state: FeedState | None, setting
               conditional: bool = True) -> FeedOutcome:
     """Fetch and parse one feed; every problem becomes a recorded failure of this feed."""
     try:
+        return _poll_feed(fetcher, feed, state, settings, conditional)
+    except Exception as exc:  # noqa: BLE001 - one hostile feed must not stop the run
+        return FeedOutcome(feed, "failed", failures=[FailureRecord(
+            feed.url, "feed", f"feed could not be processed: {exc.__class__.__name__}: "
+            f"{str(exc)[:200]}", feed.url)])
+
+
+def _poll_feed(fetcher: Fetcher, feed: FeedSpec, state: FeedState | None, settings: Settings,
+               conditional: bool) -> FeedOutcome:
+    try:
         result = fetcher.get(
             feed.url, kind="feed",
             etag=state.etag if state and conditional else None,
             last_modified=state.last_modified if state and conditional else None,
         )
     except FetchError as exc:
-        return FeedOutcome(feed, "failed", failures=[FailureRecord(feed.url, "feed", exc.reason, feed.url)])
+        return FeedOutcome(feed, "failed", failures=[
+            FailureRecord(feed.url, "feed", exc.reason, feed.url, exc.transient)])
     if result.not_modified:
         return FeedOutcome(feed, "not_modified",
                            state=FeedState(feed.url, state.etag if state else None,
@@ -121,21 +123,37 @@ def poll_feed(fetcher: Fetcher, feed: FeedSpec, state: FeedState | None, setting
         parsed = parse_feed(result.content, result.final_url, result.content_type)
     except FeedError as exc:
         return FeedOutcome(feed, "failed", failures=[FailureRecord(feed.url, "feed", str(exc), feed.url)])
-    failures = [FailureRecord(f"{feed.url}#{label}", "feed", reason, feed.url)
-                for label, reason in parsed.skipped]
+    failures: list[FailureRecord] = []
     entries = parsed.entries
     if len(entries) > settings.max_items_per_feed:
         failures.append(FailureRecord(
             feed.url, "feed", f"feed has {len(entries):,} items; only the first "
             f"{settings.max_items_per_feed:,} were processed (max_items_per_feed)", feed.url))
         entries = entries[: settings.max_items_per_feed]
-    candidates = [
-        Candidate(entry.url, canonical_url(entry.url), feed.url, feed.language,
-                  sane_date(entry.published_at))
-        for entry in entries
-    ]
+    skipped = list(parsed.skipped)
+    candidates = []
+    for entry in entries:
+        try:
+            candidates.append(Candidate(entry.url, canonical_url(entry.url), feed.url,
+                                        feed.language, sane_date(entry.published_at)))
+        except ValueError as exc:
+            skipped.append((entry.title or entry.url, f"item link is malformed ({str(exc)[:80]})"))
+    if skipped:
+        failures.append(FailureRecord(feed.url, "feed", summarize_skipped(skipped), feed.url))
     return FeedOutcome(feed, "ok", candidates, failures,
                        FeedState(feed.url, result.etag, result.last_modified, "ok"))
+
+
+def summarize_skipped(skipped: Sequence[tuple[str, str]], examples: int = 3) -> str:
+    """One failure row per feed, however many items were skipped: counts per reason and the
+    first few items' labels."""
+    by_reason = Counter(reason for _, reason in skipped)
+    reasons = "; ".join(f"{count:,} × {reason}" for reason, count in by_reason.most_common(5))
+    if len(by_reason) > 5:
+        reasons += f"; {len(by_reason) - 5} other reasons"
+    labels = ", ".join(repr(label[:60]) for label, _ in skipped[:examples])
+    noun = "item" if len(skipped) == 1 else "items"
+    return f"{len(skipped):,} {noun} skipped: {reasons} (first: {labels})"
 
 
 def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, FeedState],
@@ -161,44 +179,82 @@ def feed_states_to_save(outcomes: Sequence[FeedOutcome], failures: Iterable[Fail
 
 
 def sitemap_candidates(fetcher: Fetcher, origins: Iterable[str], since: datetime, until: datetime,
-                       max_sitemaps: int = 50) -> tuple[list[Candidate], list[FailureRecord]]:
+                       settings: Settings | None = None
+                       ) -> tuple[list[Candidate], list[FailureRecord]]:
     """Articles announced in the sites' sitemaps (robots.txt Sitemap: lines, else /sitemap.xml)
-    whose date falls in the window; undated entries are kept and checked after extraction."""
+    whose date falls in the window; undated entries are kept and checked after extraction.
+    Per origin at most `max_sitemaps` sitemap files and `max_sitemap_urls` articles."""
+    settings = settings or Settings()
     candidates: list[Candidate] = []
     failures: list[FailureRecord] = []
     for origin in dict.fromkeys(origins):
-        queue = fetcher.sitemaps_from_robots(origin) or [origin + "/sitemap.xml"]
-        seen: set[str] = set()
-        while queue and len(seen) < max_sitemaps:
-            sitemap_url = queue.pop(0)
-            if sitemap_url in seen:
+        try:
+            found, problems = _origin_sitemap_candidates(fetcher, origin, since, until, settings)
+        except Exception as exc:  # noqa: BLE001 - one hostile site must not stop the run
+            found, problems = [], [FailureRecord(origin, "sitemap", f"sitemaps could not be read: "
+                                                 f"{exc.__class__.__name__}: {str(exc)[:200]}")]
+        candidates += found
+        failures += problems
+    return candidates, failures
+
+
+def _origin_sitemap_candidates(fetcher: Fetcher, origin: str, since: datetime, until: datetime,
+                               settings: Settings) -> tuple[list[Candidate], list[FailureRecord]]:
+    candidates: list[Candidate] = []
+    failures: list[FailureRecord] = []
+    malformed = 0
+    queue = fetcher.sitemaps_from_robots(origin) or [origin + "/sitemap.xml"]
+    seen: set[str] = set()
+    while queue and len(seen) < settings.max_sitemaps:
+        sitemap_url = queue.pop(0)
+        if sitemap_url in seen:
+            continue
+        seen.add(sitemap_url)
+        try:
+            result = fetcher.get(sitemap_url, kind="sitemap")
+            parsed = parse_sitemap(result.content, settings.max_bytes)
+        except (FetchError, SitemapError) as exc:
+            failures.append(FailureRecord(sitemap_url, "sitemap", getattr(exc, "reason", str(exc))))
+            continue
+        queue.extend(parsed.children)
+        for entry in parsed.entries:
+            published = sane_date(entry.published_at)
+            if published is not None and not since <= published < until:
                 continue
-            seen.add(sitemap_url)
             try:
-                result = fetcher.get(sitemap_url, kind="sitemap")
-                parsed = parse_sitemap(result.content)
-            except (FetchError, SitemapError) as exc:
-                failures.append(FailureRecord(sitemap_url, "sitemap", getattr(exc, "reason", str(exc))))
+                candidates.append(Candidate(entry.url, canonical_url(entry.url), None, None,
+                                            published))
+            except ValueError:
+                malformed += 1
                 continue
-            queue.extend(parsed.children)
-            for entry in parsed.entries:
-                published = sane_date(entry.published_at)
-                if published is not None and not since <= published < until:
-                    continue
-                candidates.append(Candidate(entry.url, canonical_url(entry.url), None, None, published))
+            if len(candidates) >= settings.max_sitemap_urls:
+                failures.append(FailureRecord(origin, "sitemap", (
+                    f"sitemaps list more than {settings.max_sitemap_urls:,} articles for the "
+                    "window; only the first were queued (max_sitemap_urls)")))
+                return candidates, failures
+    if queue:
+        failures.append(FailureRecord(origin, "sitemap", (
+            f"more than {settings.max_sitemaps} sitemap files; {len(queue)} left unread "
+            "(max_sitemaps)")))
+    if malformed:
+        failures.append(FailureRecord(origin, "sitemap", f"{malformed:,} sitemap entries with a "
+                                      "malformed <loc> skipped"))
     return candidates, failures
 
 
 def url_file_candidates(path: Path) -> tuple[list[Candidate], list[FailureRecord]]:
     candidates, failures = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(),
+                                  start=1):
         url = line.strip()
         if not url or url.startswith("#"):
             continue
-        if not url.startswith(("http://", "https://")):
-            failures.append(FailureRecord(url, "urls", f"{path}:{number}: not an http(s) URL"))
-            continue
-        candidates.append(Candidate(url, canonical_url(url)))
+        try:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError("not an http(s) URL")
+            candidates.append(Candidate(url, canonical_url(url)))
+        except ValueError as exc:
+            failures.append(FailureRecord(url[:500], "urls", f"{path}:{number}: {exc}"))
     return candidates, failures
 
 
@@ -216,23 +272,27 @@ def new_candidates(connection: duckdb.DuckDBPyConnection, candidates: Iterable[C
 # ---------------------------------------------------------------------------- pages
 def fetch_page(fetcher: Fetcher, candidate: Candidate, settings: Settings
                ) -> tuple[FetchedPage | None, FailureRecord | None, float, float]:
+    """One article: fetch, extract, pick its identity. Every problem is this page's failure."""
     started = time.perf_counter()
     try:
         result = fetcher.get(candidate.url, kind="page")
     except FetchError as exc:
         return None, FailureRecord(candidate.url, "fetch", exc.reason, candidate.feed_url,
                                    exc.transient), time.perf_counter() - started, 0.0
+    except Exception as exc:  # noqa: BLE001 - a hostile response must not stop the run
+        return None, FailureRecord(candidate.url, "fetch", f"fetch crashed: {exc!r}"[:300],
+                                   candidate.feed_url), time.perf_counter() - started, 0.0
     fetched = time.perf_counter()
     try:
         extracted = extract_article(result.content, result.final_url, settings.min_text_chars,
                                     charset_of(result.content_type))
+        canonical = pick_canonical(result.final_url, extracted.declared_canonical)
     except ExtractionError as exc:
         return None, FailureRecord(candidate.url, "extract", str(exc), candidate.feed_url), \
             fetched - started, time.perf_counter() - fetched
     except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the run
         return None, FailureRecord(candidate.url, "extract", f"extractor crashed: {exc!r}"[:300],
                                    candidate.feed_url), fetched - started, time.perf_counter() - fetched
-    canonical = pick_canonical(result.final_url, extracted.declared_canonical)
     page = FetchedPage(candidate, result.final_url, canonical, extracted)
     return page, None, fetched - started, time.perf_counter() - fetched
 
@@ -300,8 +360,8 @@ def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequ
     return results
 
 
-def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fetched_at: datetime
-                  ) -> list[ArticleRecord]:
+def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fetched_at: datetime,
+                  settings: Settings | None = None) -> list[ArticleRecord]:
     """Pages → article records with sentences and stances. Copies (same canonical URL in the
     batch) collapse into one record; non-English text is stored but not classified."""
     unique: dict[str, FetchedPage] = {}
@@ -311,7 +371,9 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
         aliases.setdefault(page.canonical, set()).update(
             {page.candidate.canonical, canonical_url(page.final_url)})
     pages = list(unique.values())
-    sentences = [split_sentences(page.extracted.text) for page in pages]
+    cap = (settings or Settings()).max_sentences_per_article
+    all_sentences = [split_sentences(page.extracted.text) for page in pages]
+    sentences = [found[:cap] for found in all_sentences]
     classifiable = [i for i, page in enumerate(pages)
                     if (page.extracted.language or page.candidate.language or "en")[:2]
                     in CLASSIFIED_LANGUAGES]
@@ -340,6 +402,7 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
             stances=stances,
             model_version=classifier.model_version,
             aliases=sorted(aliases[page.canonical] - {page.canonical}),
+            sentences_dropped=len(all_sentences[index]) - len(sentences[index]),
         ))
     return records
 
@@ -379,9 +442,11 @@ def link_duplicates(connection: duckdb.DuckDBPyConnection, records: Sequence[Art
 
 # ---------------------------------------------------------------------------- windows
 def window_bounds(since: date, until: date) -> tuple[datetime, datetime]:
-    """[since 00:00, until+1 00:00) in UTC: both dates are included."""
+    """[since 00:00, until+1 00:00) in UTC: both dates are included (until 9999-12-31 means
+    'no end')."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
-    end = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
+    end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    end = end + timedelta(days=1) if until < date.max else datetime.max.replace(tzinfo=UTC)
     return start, end
 
 

@@ -60,6 +60,7 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
     trickle: bool = False
     stall: float = 0.0
+    trickle_headers: bool = False  # status line, then one header byte every 0.2 s, forever
 
 
 class HostileServer:
@@ -107,6 +108,16 @@ def _handler(state: HostileServer) -> type[BaseHTTPRequestHandler]:
                 return
             if response.stall:
                 state.stop.wait(response.stall)
+                return
+            if response.trickle_headers:
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    while not state.stop.is_set():
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
+                        state.stop.wait(0.2)
+                except OSError:
+                    pass
                 return
             self.send_response(response.status)
             for name, value in response.headers:
@@ -184,5 +195,9 @@ def blackhole_port() -> Iterator[int]:
         listener.close()
 
 
-def gzip_bomb(size: int) -> bytes:
-    return gzip.compress(b"\0" * size, compresslevel=9)
+def gzip_bomb(size: int, layers: int = 1) -> bytes:
+    """`size` zero bytes gzipped `layers` times (served with `Content-Encoding: gzip, …`)."""
+    body = b"\0" * size
+    for _ in range(layers):
+        body = gzip.compress(body, compresslevel=9)
+    return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from stancewatch.extractors.feeds import FeedError, parse_feed
 from stancewatch.extractors.sentences import split_sentences
 from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
 from stancewatch.extractors.urls import (
+    AddressPolicy,
     ForbiddenAddressError,
     canonical_url,
     check_url_allowed,
@@ -43,18 +45,34 @@ def test_page_canonical_wins_but_only_for_http():
     ("http://192.168.0.1/", "private"),
     ("http://169.254.169.254/latest/meta-data", "link-local"),
     ("http://[::1]/", "loopback"),
+    ("http://100.100.100.200/latest/meta-data", "non-global"),  # CGNAT: cloud metadata
+    ("http://192.0.0.8/", "non-global"),
+    ("http://[2002:7f00:1::]/", "loopback (inside 2002:7f00:1::)"),  # 6to4 wrapping 127.0.0.1
+    ("http://[::ffff:10.0.0.1]/", "private"),
+    ("http://[64:ff9b::a9fe:a9fe]/", "link-local"),  # NAT64 wrapping 169.254.169.254
+    ("http://0.0.0.0/", "reserved"),
+    ("http://[ff02::1]/", "multicast"),
     ("file:///etc/passwd", "scheme"),
     ("ftp://example.com/x", "scheme"),
 ])
 def test_forbidden_addresses(url, reason):
-    with pytest.raises(ForbiddenAddressError, match=reason):
-        check_url_allowed(url, allow_private_networks=False)
+    with pytest.raises(ForbiddenAddressError, match=re.escape(reason)):
+        check_url_allowed(url)
 
 
-def test_private_allowed_with_flag_but_not_other_schemes():
-    check_url_allowed("http://127.0.0.1/feed", allow_private_networks=True)
+def test_public_addresses_and_names_pass_the_url_check():
+    check_url_allowed("http://93.184.216.34/")
+    check_url_allowed("http://[2606:4700::1111]/")
+    check_url_allowed("https://news.example.org/")  # names are checked when connecting
+
+
+def test_private_allowed_with_flag_or_listed_network_but_not_other_schemes():
+    check_url_allowed("http://127.0.0.1/feed", AddressPolicy(allow_private_networks=True))
+    check_url_allowed("http://10.1.2.3/feed", AddressPolicy(allowed_networks=("10.1.0.0/16",)))
     with pytest.raises(ForbiddenAddressError):
-        check_url_allowed("file:///etc/passwd", allow_private_networks=True)
+        check_url_allowed("http://10.2.0.1/feed", AddressPolicy(allowed_networks=("10.1.0.0/16",)))
+    with pytest.raises(ForbiddenAddressError):
+        check_url_allowed("file:///etc/passwd", AddressPolicy(allow_private_networks=True))
 
 
 def test_sentence_splitting_news_copy():

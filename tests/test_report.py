@@ -536,7 +536,9 @@ def proxy() -> Iterator[RecordingProxy]:
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self) -> None:
-            record.seen.append(self.rfile.readline(8192).decode("latin-1").strip())
+            line = self.rfile.readline(8192).decode("latin-1").strip()
+            if line:  # a connection closed before any request (a preconnect) asked nothing
+                record.seen.append(line)
             self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n"
                              b"Connection: close\r\n\r\n")
 

@@ -11,6 +11,8 @@ import fcntl
 import functools
 import hashlib
 import os
+import re
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,6 +44,21 @@ class WarehouseBusyError(WarehouseError):
     """Another process is writing to the warehouse."""
 
 
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, or ROLLBACK on any error (the error is what the caller sees)."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the failed statement already ended the transaction (e.g. disk full)
+        raise
+    connection.execute("COMMIT")
+
+
 @functools.cache
 def load_sql(name: str) -> str:
     """A named statement from queries/, read once per process."""
@@ -52,9 +69,20 @@ def article_id_for(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of a DuckDB database file
+
+
 def check_db_path(path: Path, must_exist: bool = False) -> None:
+    """Refuse, before anything is created, a --db that cannot be a warehouse."""
     if path.is_dir():
         raise WarehouseFileError(f"--db {path} is a directory, not a DuckDB file")
+    if path.exists() and not path.is_file():
+        raise WarehouseFileError(f"--db {path} is not a regular file")
+    if path.is_file() and path.stat().st_size > 0:
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if header[8:12] != DUCKDB_MAGIC:
+            raise WarehouseFileError(f"--db {path} is not a DuckDB database (wrong file header)")
     if must_exist and not path.exists():
         raise WarehouseFileError(f"no warehouse at {path} (run `stancewatch run` first)")
     parent = path.parent if str(path.parent) else Path(".")
@@ -71,7 +99,16 @@ def check_db_path(path: Path, must_exist: bool = False) -> None:
 def run_lock(path: Path) -> Iterator[None]:
     """Exclusive lock for the duration of a run: one writer per warehouse."""
     lock_path = Path(f"{path}.lock")
-    handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+    try:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise WarehouseFileError(
+            f"cannot create the lock file {lock_path}: {exc.strerror}"
+            + (" (it is a symbolic link)" if lock_path.is_symlink() else "")) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise WarehouseFileError(f"the lock file {lock_path} is not a regular file")
+    handle = os.fdopen(descriptor, "r+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -92,10 +129,23 @@ def run_lock(path: Path) -> Iterator[None]:
         handle.close()
 
 
+def _held_by(exc: Exception) -> str:
+    found = re.search(r"\(PID (\d+)\)", str(exc))
+    return f"process {found.group(1)}" if found else "another process"
+
+
+def busy_message(path: Path, exc: Exception, waited: float) -> str:
+    return (f"{path} is held open by {_held_by(exc)} (a notebook or DuckDB shell?) and stayed "
+            f"so for {waited:g}s. DuckDB lets a run write only while no other process has the "
+            "file open, even read-only: close that connection, or query through short-lived "
+            "ones (`with stancewatch.connect(path) as con:`), and run again")
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0
             ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse; readers wait up to `wait_seconds` for a writer's transaction."""
+    """Open the warehouse; wait up to `wait_seconds` for another process to let go of it
+    (readers between a run's transactions, a run between a reader's queries)."""
     check_db_path(path, must_exist=read_only)
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -106,9 +156,7 @@ def connect(path: Path, read_only: bool = False, wait_seconds: float = 30.0
             if not any(message in str(exc) for message in LOCK_MESSAGES):
                 raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
             if time.monotonic() >= deadline:
-                raise WarehouseBusyError(
-                    f"{path} is locked by another process (a run or an open DuckDB session)"
-                ) from exc
+                raise WarehouseBusyError(busy_message(path, exc, wait_seconds)) from exc
             time.sleep(0.1)
         except duckdb.Error as exc:
             raise WarehouseFileError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
@@ -163,28 +211,22 @@ def migrate(connection: duckdb.DuckDBPyConnection, migrations_dir: Path = MIGRAT
     for version, file in _migration_files(migrations_dir):
         if version in applied:
             continue
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(connection):
             connection.execute(file.read_text(encoding="utf-8"))
             connection.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, file.stem]
             )
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
         done.append(version)
     connection.execute("CREATE TABLE IF NOT EXISTS view_state (digest VARCHAR)")
     rows = connection.execute("SELECT digest FROM view_state").fetchall()
     current = rows[0] if rows else None
     digest = _views_digest()
     if done or current is None or current[0] != digest:
-        connection.execute("BEGIN TRANSACTION")
-        for file in sorted(VIEWS_DIR.glob("*.sql")):
-            connection.execute(file.read_text(encoding="utf-8"))
-        connection.execute("DELETE FROM view_state")
-        connection.execute("INSERT INTO view_state VALUES (?)", [digest])
-        connection.execute("COMMIT")
+        with transaction(connection):
+            for file in sorted(VIEWS_DIR.glob("*.sql")):
+                connection.execute(file.read_text(encoding="utf-8"))
+            connection.execute("DELETE FROM view_state")
+            connection.execute("INSERT INTO view_state VALUES (?)", [digest])
     return done
 
 
@@ -212,11 +254,19 @@ def finish_run(connection: duckdb.DuckDBPyConnection, run_id: str, stats: RunSta
 
 def record_failures(connection: duckdb.DuckDBPyConnection, run_id: str,
                     failures: Sequence[FailureRecord]) -> None:
-    for failure in failures:
-        connection.execute(load_sql("insert_failure"), {
-            "run_id": run_id, "url": failure.url, "stage": failure.stage,
-            "error": failure.error[:2000], "feed_url": failure.feed_url,
-        })
+    """All of a batch's failures in one statement."""
+    if not failures:
+        return
+    new_failures = pa.table({  # noqa: F841 - used by SQL
+        "url": pa.array([f.url[:2000] for f in failures], pa.string()),
+        "stage": pa.array([f.stage for f in failures], pa.string()),
+        "error": pa.array([f.error[:2000] for f in failures], pa.string()),
+        "feed_url": pa.array([f.feed_url for f in failures], pa.string())})
+    connection.register("new_failures", new_failures)
+    try:
+        connection.execute(load_sql("insert_failures"), {"run_id": run_id})
+    finally:
+        connection.unregister("new_failures")
 
 
 def feed_states(connection: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
@@ -336,17 +386,12 @@ def _write_tables(connection: duckdb.DuckDBPyConnection, run_id: str,
     for name, table in tables.items():
         connection.register(name, table)
     try:
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(connection):
             if tables["new_articles"].num_rows:
                 for statement in ("insert_articles", "insert_aliases", "insert_sentences",
                                   "replace_stances"):
                     connection.execute(load_sql(statement))
             record_failures(connection, run_id, failures)
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
     finally:
         for name in tables:
             connection.unregister(name)
@@ -405,13 +450,8 @@ def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence
     for name, table in tables.items():
         connection.register(name, table)
     try:
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(connection):
             connection.execute(load_sql("replace_stances"))
-            connection.execute("COMMIT")
-        except Exception:
-            connection.execute("ROLLBACK")
-            raise
     finally:
         for name in tables:
             connection.unregister(name)

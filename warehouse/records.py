@@ -45,6 +45,7 @@ class ArticleRecord:
     model_version: str
     aliases: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    sentences_dropped: int = 0  # past max_sentences_per_article: neither stored nor classified
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class RunStats:
     duplicates: int = 0
     failures: int = 0
     mentions_new: int = 0
+    sentences_capped: int = 0
     http_requests: int = 0
     http_not_modified: int = 0
     fetch_seconds: float = 0.0

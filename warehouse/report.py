@@ -12,6 +12,7 @@ import html
 import io
 import os
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,6 +26,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from stancewatch.errors import UserError
+from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown
 from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
 TOPICS = {"membership": "Ukraine joining NATO", "guarantees": "Security guarantees for Ukraine"}
@@ -231,35 +233,69 @@ def run_summary_markdown(connection: duckdb.DuckDBPyConnection, summary: Any) ->
 
 
 # ------------------------------------------------------------------ writing (file edge)
-def _write_text(path: Path, text: str) -> Path:
-    """Replace the file whole, so a folder served elsewhere never shows half a report."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+def _replace_file(path: Path, data: bytes) -> Path:
+    """Replace the file whole (a folder served elsewhere never shows half a report), through
+    a fresh temporary file: a symbolic link planted at `path` is replaced, never followed."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 
+def _write_text(path: Path, text: str) -> Path:
+    return _replace_file(path, text.encode("utf-8"))
+
+
+def _real_folder(folder: Path) -> Path:
+    """A folder of our own under --out: a symbolic link planted there is removed, not
+    followed, so no file outside --out is written."""
+    if folder.is_symlink():
+        folder.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def csv_ready(table: pa.Table) -> pa.Table:
-    """CSV has no nested values: lists and structs become JSON text (converted by DuckDB,
-    column by column, without a round trip through Python objects)."""
+    """CSV has no nested values: lists and structs become JSON text; and no cell may read as
+    a spreadsheet formula (text starting = + - @ tab CR gets a leading '). Converted by
+    DuckDB, column by column, without a round trip through Python objects."""
     nested = {field.name for field in table.schema if pa.types.is_nested(field.type)}
-    if not nested:
-        return table
+    text = {field.name for field in table.schema
+            if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)}
     as_text = duckdb.sqltype("VARCHAR")
-    columns = [duckdb.FunctionExpression("to_json", duckdb.ColumnExpression(name))
-               .cast(as_text).alias(name) if name in nested else duckdb.ColumnExpression(name)
-               for name in table.column_names]
+    columns = []
+    for name in table.column_names:
+        column = duckdb.ColumnExpression(name)
+        if name in nested:
+            column = duckdb.FunctionExpression("to_json", column).cast(as_text)
+        if name in nested or name in text:
+            risky = duckdb.FunctionExpression("regexp_matches", column,
+                                              duckdb.ConstantExpression(_FORMULA_START))
+            column = duckdb.CaseExpression(risky, duckdb.FunctionExpression(
+                "concat", duckdb.ConstantExpression("'"), column)).otherwise(column)
+        columns.append(column.alias(name))
     with duckdb.connect() as scratch:
         return scratch.from_arrow(table).select(*columns).to_arrow_table()
 
 
+_FORMULA_START = "^[" + re.escape("".join(CSV_FORMULA_STARTS)) + "]"
+
+
 def write_extracts(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    _real_folder(folder)
     written = []
     for name, table in tables.items():
         parquet_path, csv_path = folder / f"{name}.parquet", folder / f"{name}.csv"
-        pq.write_table(table, parquet_path)
-        pa_csv.write_csv(csv_ready(table), csv_path)
+        parquet, csv_text = pa.BufferOutputStream(), pa.BufferOutputStream()
+        pq.write_table(table, parquet)
+        pa_csv.write_csv(csv_ready(table), csv_text)
+        _replace_file(parquet_path, parquet.getvalue().to_pybytes())
+        _replace_file(csv_path, csv_text.getvalue().to_pybytes())
         written.extend([csv_path, parquet_path])
     return written
 
@@ -711,12 +747,8 @@ def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
 
 
 # ------------------------------------------------------------------ Markdown
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
 def _md(value: object) -> str:
-    text = " ".join(str("" if value is None else value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return for_markdown(value)
 
 
 def _md_link(url: object, text: str) -> str:

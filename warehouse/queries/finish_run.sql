@@ -5,5 +5,6 @@ UPDATE runs SET
     failures = $failures, mentions_new = $mentions_new,
     http_requests = $http_requests, http_not_modified = $http_not_modified,
     fetch_seconds = $fetch_seconds, extract_seconds = $extract_seconds,
-    classify_seconds = $classify_seconds, store_seconds = $store_seconds
+    classify_seconds = $classify_seconds, store_seconds = $store_seconds,
+    sentences_capped = $sentences_capped
 WHERE run_id = $run_id;

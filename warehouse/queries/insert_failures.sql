@@ -1,2 +1,2 @@
 INSERT INTO failures (run_id, url, stage, error, feed_url, occurred_at)
-VALUES ($run_id, $url, $stage, $error, $feed_url, now());
+SELECT $run_id, url, stage, error, feed_url, now() FROM new_failures;
