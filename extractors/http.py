@@ -16,6 +16,8 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -230,11 +232,11 @@ class Fetcher:
         self._robots: dict[str, _RobotsRules] = {}
         self._robots_lock = threading.Lock()
         timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-        self._client = httpx.Client(
+        self._transport = PinnedTransport(self.address_policy, resolver)
+        self._client = httpx.Client(  # builds requests (headers, timeouts); never sends them
             timeout=timeout,
-            follow_redirects=False,
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
-            transport=PinnedTransport(self.address_policy, resolver),
+            transport=self._transport,
             trust_env=False,
         )
 
@@ -325,15 +327,17 @@ class Fetcher:
                 if not location:
                     raise PermanentFetchError(url, f"HTTP {status} redirect without Location",
                                               status)
+                target = location.strip()
                 try:
-                    current = urljoin(current, location.strip())
+                    current = urljoin(current, target)
                     self.check_allowed(current)
+                    httpx.URL(current)  # what httpx cannot parse is malformed here, not later
                 except FetchError as exc:
-                    raise type(exc)(url, f"redirect to {current[:120]!r} {exc.reason}",
+                    raise type(exc)(url, f"redirect to {target[:120]!r} {exc.reason}",
                                     status) from None
-                except ValueError as exc:
-                    raise PermanentFetchError(url, f"redirect to a malformed URL: {exc}",
-                                              status) from None
+                except (ValueError, httpx.InvalidURL) as exc:
+                    raise PermanentFetchError(url, f"redirect to {target[:120]!r}: malformed URL "
+                                              f"({str(exc)[:120]})", status) from None
                 if kind == "page":
                     try:
                         self.check_robots(current)
@@ -380,12 +384,6 @@ class Fetcher:
                 ) from None
             except ForbiddenAddressError as exc:
                 raise PermanentFetchError(url, f"refused: {exc}") from None
-            except httpx.RemoteProtocolError as exc:
-                if "location header" in str(exc):  # httpx parses redirect targets itself
-                    raise PermanentFetchError(url, f"redirect to a malformed URL ({exc})") from None
-                self._budget.failed(host)
-                problem = f"connection failed: {_describe_transport(exc)}"
-                retry_in = self.policy.backoff * 2 ** (attempt - 1)
             except httpx.TimeoutException as exc:
                 self._budget.failed(host)
                 problem = _describe_timeout(exc, self.policy)
@@ -414,14 +412,25 @@ class Fetcher:
             self.counters.add(retries=1)
             time.sleep(retry_in)
 
+    @contextmanager
+    def _open(self, url: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+        """The response, straight from the transport: redirects are ours to judge (httpx's
+        client would parse the Location itself, before the address policy sees it)."""
+        request = self._client.build_request("GET", url, headers=headers)
+        response = self._transport.handle_request(request)
+        response.request = request
+        try:
+            yield response
+        finally:
+            response.close()
+
     def _get_once(self, url: str, kind: FetchKind, headers: dict[str, str]
                   ) -> tuple[int, httpx.Headers, bytes, bool]:
         """One request under the deadline; the body decoded here under the size cap."""
         self.counters.add(requests=1)
         # robots.txt: the first 500 KiB are read, the rest ignored (RFC 9309)
         limit = ROBOTS_MAX_BYTES if kind == "robots" else self.policy.max_bytes
-        with response_deadline(self.policy.deadline), \
-                self._client.stream("GET", url, headers=headers) as response:
+        with response_deadline(self.policy.deadline), self._open(url, headers) as response:
             if response.status_code in (301, 302, 303, 304, 307, 308) or response.status_code >= 400:
                 return response.status_code, response.headers, b"", False
             try:

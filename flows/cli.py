@@ -40,10 +40,11 @@ def _check_run_inputs(args: argparse.Namespace):
     """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
     from stancewatch.flows.config import load_config
     from stancewatch.models.classifier import model_version_for
-    from stancewatch.warehouse.db import check_db_path
+    from stancewatch.warehouse.db import check_db_path, check_not_held
 
     config = load_config(Path(args.feeds))
     check_db_path(Path(args.db))
+    check_not_held(Path(args.db))
     model_version_for(args.model or config.settings.model)
     return config
 

@@ -107,7 +107,8 @@ def feed_items_stored(count: int, extra_failure: str | None = None) -> Callable:
     return check
 
 
-def build_cases(server: HostileServer, refused_port: int, blackhole: int) -> tuple[list[Case], list[str]]:
+def build_cases(server: HostileServer, refused_port: int, blackhole: int,
+                second: HostileServer) -> tuple[list[Case], list[str]]:
     """Register every behaviour on the server; returns the cases and the good page URLs."""
     seed = iter(range(1000, 100000))
 
@@ -260,7 +261,151 @@ def build_cases(server: HostileServer, refused_port: int, blackhole: int) -> tup
               Response(body=article_html("Nachrichten", german, lang="de").encode()),
               stored_as("a.language = 'de' AND NOT EXISTS (SELECT 1 FROM mentions m "
                         "WHERE m.article_id = a.article_id)", "language de, no mentions"))
+    # ---- round two: malformed values are one item's failure, never the run's
+    good_item = page("/malformed/good.html", "Survives its neighbours")
+    feed_case("malformed item links", "skipped, recorded; the good item stored",
+              "/malformed-links.xml",
+              Response(body=rss([("port", f"http://{host}:99999/x.html", None),
+                                 ("bracket", "http://[::1/x", None),
+                                 ("good", good_item, None)]),
+                       content_type="application/rss+xml"),
+              feed_items_stored(1, extra_failure="2 items skipped"))
+    cases.append(Case("feed URL with port 99999", "feed failed: malformed URL",
+                      f"http://{host}:99999/feed.xml", failure_is("feed", "malformed url"),
+                      kind="feed"))
+    page_case("canonical with port 99999", "declaration ignored; stored under its own URL",
+              "/bad-canonical.html", Response(body=article_html(
+                  "Bad canonical", unique_text(next(seed)),
+                  head=f'<link rel="canonical" href="http://{host}:99999/other">').encode()),
+              stored_as("a.url LIKE '%/bad-canonical.html'", "own URL"))
+    page_case("cross-site canonical", "not stored as the victim's URL", "/impostor.html",
+              Response(body=article_html(
+                  "Impostor", unique_text(next(seed)),
+                  head='<link rel="canonical" href="https://victim-news.example/real-story">'
+                       '<meta property="og:site_name" content="Victim News">').encode()),
+              stored_as("a.url LIKE '%/impostor.html' AND NOT EXISTS (SELECT 1 FROM url_aliases u"
+                        " WHERE u.url LIKE '%victim-news%')", "own URL; victim URL unclaimed"))
+    page_case("canonical with &amp;", "identity ?id=7&page=2", "/amp.html?id=7&page=2",
+              Response(body=article_html(
+                  "Entity canonical", unique_text(next(seed)),
+                  head=f'<link rel="canonical" href="{server.base}/amp.html?id=7&amp;page=2">'
+                  ).encode()),
+              stored_as("a.url LIKE '%/amp.html?id=7&page=2'", "decoded identity"))
+    for name, target, reason in (
+            ("redirect to data:", "data:,x", "scheme"),
+            ("redirect to http:\\evil\\x", "http:\\evil\\x", ""),  # read as a path here: 404
+            ("redirect to CGNAT metadata", "http://100.100.100.200/latest/meta-data/", "non-global"),
+            ("redirect to 6to4 loopback", "http://[2002:7f00:1::]/x", "loopback"),
+            ("redirect to 192.0.0.0/24", "http://192.0.0.8/x", "non-global")):
+        page_case(name, f"page failed: {reason or 'any reason'}", f"/hop-{len(cases)}.html",
+                  Response(status=302, headers=(("Location", target),)),
+                  failure_is("fetch", reason))
+    feed_case("Retry-After: ²", "treated as absent; failed after retries", "/retry-digit.xml",
+              Response(status=503, headers=(("Retry-After", "²"),)),
+              failure_is("feed", "HTTP 503", "after 2 attempts"))
+    etag_items = [page(f"/etag/{i}.html") for i in range(2)]
+    feed_case("non-ASCII ETag", "items stored; validator not kept", "/etag.xml",
+              Response(body=rss([(f"e{i}", url, None) for i, url in enumerate(etag_items)]),
+                       content_type="application/rss+xml",
+                       headers=(("ETag", '"caf\u00e9"'),
+                                ("Last-Modified", "Mon, 10 Feb 2025 08:00:00 GMT\u00a0"))),
+              validators_not_kept(2))
+    feed_case("stacked gzip bomb", "feed failed: cap hit while decoding", "/bomb2.xml",
+              Response(body=gzip_bomb(1_000_000_000, layers=2), content_type="application/rss+xml",
+                       headers=(("Content-Encoding", "gzip, gzip"),)),
+              failure_is("feed", "exceeds", "decompression"))
+    feed_case("three stacked encodings", "feed failed: refused", "/bomb3.xml",
+              Response(body=gzip_bomb(1000, layers=3), content_type="application/rss+xml",
+                       headers=(("Content-Encoding", "gzip, gzip, gzip"),)),
+              failure_is("feed", "3 stacked"))
+    feed_case("headers trickled", "feed failed at the deadline, not retried", "/slow-headers.xml",
+              Response(trickle_headers=True), failure_is("feed", "deadline"))
+    dead_items = [f"http://{host}:{blackhole}/dead/{i}.html" for i in range(20)]
+    feed_case("dead host, 20 items", "all recorded fast (robots/failure budget)", "/dead.xml",
+              Response(body=rss([(f"d{i}", url, None) for i, url in enumerate(dead_items)]),
+                       content_type="application/rss+xml"),
+              pages_failed(dead_items, "robots.txt unreachable", "host_failure_budget"))
+    page_case("page of 2,000 sentences", f"stored with {SENTENCE_CAP} sentences; rest counted",
+              "/endless.html", Response(body=article_html(
+                  "Endless", " ".join(f"Sentence number {i} says {unique_text(i, 1)}"
+                                      for i in range(2000))).encode()),
+              sentences_capped(SENTENCE_CAP))
+    feed_case("80,000 link-less items", "one summary failure row", "/linkless.xml",
+              Response(body=b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+                            + b"<item></item>" * 80_000 + b"</channel></rss>",
+                       content_type="application/rss+xml"),
+              one_failure_row("80,000 items skipped"))
+    feed_case("<!ENTITY inside CDATA", "not refused; item stored", "/cdata-entity.xml",
+              Response(body=rss([("<![CDATA[about <!ENTITY x>]]>", page("/cdata/1.html"), None)]),
+                       content_type="application/rss+xml"),
+              feed_items_stored(1))
+    # ---- robots.txt on a second origin
+    second.route("/robots.txt", Response(status=503))
+    unreachable = [second.route(f"/r503/{i}.html", Response(body=article_html(
+        "Behind 503 robots", unique_text(next(seed))).encode())) for i in range(2)]
+    feed_case("robots.txt answers 503", "pages retried next run; feed ETag not saved",
+              "/robots503.xml", Response(body=rss([(f"r{i}", url, None)
+                                                  for i, url in enumerate(unreachable)]),
+                                         content_type="application/rss+xml",
+                                         headers=(("ETag", '"robots-503"'),)),
+              retried_next_run(unreachable))
     return cases, good
+
+
+SENTENCE_CAP = 300
+
+
+def validators_not_kept(count: int) -> Callable:
+    def check(connection: duckdb.DuckDBPyConnection, url: str) -> tuple[str, bool]:
+        stored = connection.execute("SELECT count(*) FROM stored_articles WHERE feed_url = ?",
+                                    [url]).fetchall()[0][0]
+        state = connection.execute("SELECT etag, last_modified FROM feed_state WHERE feed_url = ?",
+                                   [url]).fetchall()
+        ok = stored == count and state == [(None, None)]
+        return f"{stored} stored; feed_state {state}", ok
+    return check
+
+
+def pages_failed(urls: list[str], *reasons: str) -> Callable:
+    def check(connection: duckdb.DuckDBPyConnection, url: str) -> tuple[str, bool]:
+        rows = connection.execute("SELECT url, error FROM failures WHERE url IN (SELECT unnest(?))",
+                                  [urls]).fetchall()
+        explained = [r for r in rows if any(reason in r[1] for reason in reasons)]
+        ok = len({r[0] for r in explained}) == len(urls)
+        return f"{len(rows)} failures, {len(explained)} with the expected reason", ok
+    return check
+
+
+def sentences_capped(cap: int) -> Callable:
+    def check(connection: duckdb.DuckDBPyConnection, url: str) -> tuple[str, bool]:
+        rows = connection.execute(
+            "SELECT count(*) FROM sentences s JOIN stored_articles a USING (article_id) "
+            "WHERE a.url = ?", [url]).fetchall()
+        capped = connection.execute("SELECT max(sentences_capped) FROM runs").fetchall()[0][0]
+        return f"{rows[0][0]} sentences stored; runs.sentences_capped {capped}", \
+            rows[0][0] == cap and (capped or 0) >= 1_600
+    return check
+
+
+def one_failure_row(needle: str) -> Callable:
+    def check(connection: duckdb.DuckDBPyConnection, url: str) -> tuple[str, bool]:
+        rows = connection.execute("SELECT error FROM failures WHERE url = ? OR url LIKE ? || '#%'",
+                                  [url, url]).fetchall()
+        return f"{len(rows)} failure rows: {rows[0][0][:60] if rows else ''}", \
+            len(rows) == 1 and needle in rows[0][0]
+    return check
+
+
+def retried_next_run(urls: list[str]) -> Callable:
+    def check(connection: duckdb.DuckDBPyConnection, url: str) -> tuple[str, bool]:
+        errors = [r[0] for r in connection.execute(
+            "SELECT error FROM failures WHERE url IN (SELECT unnest(?))", [urls]).fetchall()]
+        state = connection.execute("SELECT etag FROM feed_state WHERE feed_url = ?",
+                                   [url]).fetchall()
+        ok = (len(errors) == len(urls) and all("robots.txt unreachable" in e for e in errors)
+              and state == [])
+        return f"{len(errors)} transient failures; feed_state {state}", ok
+    return check
 
 
 def stored_as_feed_item(predicate_sql: str) -> Callable:
@@ -288,9 +433,10 @@ def run_fault_suite(workdir: Path, run: Callable[[list[str]], int]) -> list[Case
     """Serve the hostile cases, run the daily flow once over all of them, judge each case."""
     with ExitStack() as stack:
         server = stack.enter_context(hostile_server())
+        second = stack.enter_context(hostile_server())
         refused = stack.enter_context(refusing_port())
         blackhole = stack.enter_context(blackhole_port())
-        cases, good_pages = build_cases(server, refused, blackhole)
+        cases, good_pages = build_cases(server, refused, blackhole, second)
         page_cases = [case for case in cases if case.kind == "page"]
         good_feed = server.route("/good.xml", Response(
             body=rss([(f"good {i}", url, "Mon, 10 Feb 2025 08:00:00 GMT")
@@ -302,7 +448,9 @@ def run_fault_suite(workdir: Path, run: Callable[[list[str]], int]) -> list[Case
         lines = ["[settings]", "politeness_delay = 0", "connect_timeout = 1", "read_timeout = 1",
                  "deadline = 3", "retries = 1", "backoff = 0.1", "max_retry_after = 5",
                  f"max_bytes = {CAP_BYTES}", "per_domain_concurrency = 8", "fetch_workers = 12",
-                 f'allowed_networks = ["{host}/32"]', "", "[[feeds]]", f'url = "{good_feed}"',
+                 f'allowed_networks = ["{host}/32"]',
+                 f"max_sentences_per_article = {SENTENCE_CAP}", "",
+                 "[[feeds]]", f'url = "{good_feed}"',
                  'name = "good feed"']
         for case in cases:
             if case.kind == "feed":

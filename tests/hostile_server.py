@@ -30,9 +30,9 @@ GOOD_TEXT = (
 
 
 def article_html(title: str, body: str, charset: str = "utf-8", lang: str = "en",
-                 published: str | None = "2025-02-10T08:00:00+00:00") -> str:
+                 published: str | None = "2025-02-10T08:00:00+00:00", head: str = "") -> str:
     date_meta = (f'<meta property="article:published_time" content="{published}">'
-                 if published else "")
+                 if published else "") + head
     paragraphs = "".join(f"<p>{sentence.strip()}.</p>" for sentence in body.split(". ") if sentence)
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="{charset}">'
             f"<title>{title}</title><meta property=\"og:site_name\" content=\"Hostile Times\">"

@@ -27,6 +27,14 @@ CASES = [
     "invalid UTF-8 feed", "windows-1251 feed and page", "koi8-r feed and page", "billion laughs",
     "external entity", "10,000 items", "items: no link, javascript:",
     "future / unparseable dates", "page with no text", "20 MB page", "page in another language",
+    # round two (issue 13)
+    "malformed item links", "feed URL with port 99999", "canonical with port 99999",
+    "cross-site canonical", "canonical with &amp;", "redirect to data:",
+    "redirect to http:\\evil\\x", "redirect to CGNAT metadata", "redirect to 6to4 loopback",
+    "redirect to 192.0.0.0/24", "Retry-After: ²", "non-ASCII ETag", "stacked gzip bomb",
+    "three stacked encodings", "headers trickled", "dead host, 20 items",
+    "page of 2,000 sentences", "80,000 link-less items", "<!ENTITY inside CDATA",
+    "robots.txt answers 503",
 ]
 
 

@@ -95,6 +95,33 @@ def check_db_path(path: Path, must_exist: bool = False) -> None:
         raise WarehouseFileError(f"--db {path}: folder {parent} is not writable")
 
 
+def check_not_held(path: Path, wait_seconds: float = 3.0) -> None:
+    """Before a run starts: is the file held open by a process that is not a stancewatch run
+    (a notebook, a DuckDB shell)? Say so now, not after the run has waited for it."""
+    lock_path = Path(f"{path}.lock")
+    if not path.is_file() or lock_path.is_symlink():
+        return
+    if lock_path.exists():
+        with open(lock_path) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another run holds it: run_lock says so
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            duckdb.connect(str(path)).close()
+            return
+        except duckdb.IOException as exc:
+            if not any(message in str(exc) for message in LOCK_MESSAGES):
+                return  # not a lock problem: connect() reports it in full
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(busy_message(path, exc, wait_seconds)) from None
+            time.sleep(0.1)
+        except duckdb.Error:
+            return
+
+
 @contextmanager
 def run_lock(path: Path) -> Iterator[None]:
     """Exclusive lock for the duration of a run: one writer per warehouse."""

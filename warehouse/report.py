@@ -26,7 +26,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from stancewatch.errors import UserError
-from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown
+from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown, for_terminal
 from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
 TOPICS = {"membership": "Ukraine joining NATO", "guarantees": "Security guarantees for Ukraine"}
@@ -369,7 +369,7 @@ def _topics(filters: ReportFilters) -> list[str]:
 # ------------------------------------------------------------------ charts (matplotlib → SVG)
 def _chart_text(text: object) -> str:
     """Warehouse text as a matplotlib label: a literal, never mathtext."""
-    return str(text).replace("$", r"\$")
+    return for_terminal(text).replace("$", r"\$")
 
 
 def _figure(width: float, height: float):
