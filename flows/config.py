@@ -68,14 +68,20 @@ FEED_KEYS = {f.name for f in fields(FeedSpec)}
 SETTING_FIELDS = {f.name: f for f in fields(Settings)}
 
 
+def _number_text(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def settings_table() -> list[tuple[str, object, str, str]]:
     """(name, default, allowed, purpose) for every setting: the README's table."""
     rows = []
     for name, spec in SETTING_FIELDS.items():
         low, high = spec.metadata["range"]
         choices = spec.metadata["choices"]
+        kinds = {"bool": "true / false", "tuple[str, ...]": "list of networks (CIDR)"}
         allowed = (" / ".join(choices) if choices
-                   else f"{low:g} – {high:g}" if low is not None else spec.type)
+                   else f"{_number_text(low)} – {_number_text(high)}" if low is not None
+                   else kinds.get(str(spec.type), "text"))
         rows.append((name, spec.default, allowed, spec.metadata["doc"]))
     return rows
 
