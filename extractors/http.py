@@ -47,6 +47,7 @@ FetchKind = Literal["feed", "page", "robots", "sitemap"]
 DEFAULT_USER_AGENT = "stancewatch/0.1 (news stance monitoring; +https://example.org/stancewatch)"
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
+GZIP_FILE_TYPES = ("application/x-gzip", "application/gzip", "application/octet-stream")
 BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip",
                    "application/octet-stream")
 
@@ -210,6 +211,8 @@ def _check_content_type(url: str, kind: FetchKind, content_type: str) -> None:
         return
     if kind == "page" and media not in PAGE_TYPES:
         raise PermanentFetchError(url, f"unexpected content-type {media!r} for an article page")
+    if kind == "sitemap" and media in GZIP_FILE_TYPES:
+        return  # a .xml.gz file: recognised by its content (extractors.sitemaps)
     if kind in ("feed", "sitemap") and media.startswith(BINARY_PREFIXES):
         raise PermanentFetchError(url, f"unexpected content-type {media!r} for a {kind}")
 

@@ -228,3 +228,34 @@ def test_bounded_decoder_limits_every_step():
     assert decoder.size <= 1_000_000 + 64 * 1024
     with pytest.raises(DecodingError):
         BoundedDecoder(["gzip"], 1000).feed(b"not gzip at all")
+
+
+def test_sitemaps_gzip_files_caps_and_malformed_entries(server):
+    from datetime import UTC, datetime
+
+    from stancewatch.flows.config import Settings
+    from stancewatch.flows.steps import sitemap_candidates
+
+    def urlset(urls: list[str]) -> bytes:
+        return ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(f"<url><loc>{u}</loc></url>" for u in urls) + "</urlset>").encode()
+
+    children = [f"{server.base}/map-{i}.xml.gz" for i in range(3)]
+    server.route("/robots.txt", Response(body=b"Sitemap: " + (server.base + "/index.xml").encode(),
+                                         content_type="text/plain"))
+    server.route("/index.xml", Response(body=(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)
+        + "</sitemapindex>").encode(), content_type="application/xml"))
+    for number, child in enumerate(children):
+        urls = [f"{server.base}/a/{number}-{i}.html" for i in range(40)]
+        urls.append(f"http://{HOST}:99999/broken")
+        server.route(child.removeprefix(server.base), Response(
+            body=gzip.compress(urlset(urls)), content_type="application/x-gzip"))
+    settings = Settings(**{**FAST, "max_sitemap_urls": 100})
+    window = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    with fetcher() as client:
+        found, failures = sitemap_candidates(client, [server.base], *window, settings)
+    reasons = " | ".join(f.error for f in failures)
+    assert len(found) == 100 and "max_sitemap_urls" in reasons
+    assert "malformed <loc>" not in reasons or "skipped" in reasons
