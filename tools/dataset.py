@@ -1,7 +1,12 @@
-"""Labelled sentences: loading, validation and the fixed train/dev split.
+"""Labelled sentences: loading, validation and the fixed splits.
 
-Files under data/train/ feed training and development; data/test/ is held out and
-is read only by `models.evaluate`.
+Two collections (models/data/README.md):
+- written/: sentences written for the project (`train/` for training and development by a
+  hash of the text, `test/` held out);
+- real/: sentences from real published coverage, reworded, each with source_url, date and
+  outlet. Split by OUTLET and TIME, never by sentence: the test split is every sentence
+  published from TEST_FROM on, plus whole outlets chosen by a hash of the site; development
+  is another set of whole outlets; training never sees either.
 """
 
 from __future__ import annotations
@@ -10,13 +15,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from tld import get_fld
 
 from stancewatch.models.interface import LABELS, TOPICS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "models" / "data"
 TRAIN_DIR = DATA_DIR / "train"
 TEST_DIR = DATA_DIR / "test"
+REAL_DIR = DATA_DIR / "real"
 DEV_SHARE = 0.15
+TEST_FROM = "2026-01-01"  # real coverage from this day on is test only
+TEST_SITE_BUCKETS = range(0, 12)  # sites whose hash % 100 falls here are test only
+DEV_SITE_BUCKETS = range(12, 25)  # … development only
 
 
 @dataclass(frozen=True)
@@ -28,9 +40,26 @@ class LabelledSentence:
     actor: str | None
     actor_group: str | None
     source_file: str
+    source_url: str | None = None
+    source_date: str | None = None
+    outlet: str | None = None
+    sentence_type: str | None = None
 
     def label(self, topic: str) -> str:
         return self.membership if topic == "membership" else self.guarantees
+
+    @property
+    def on_topic(self) -> bool:
+        return self.membership != "none" or self.guarantees != "none"
+
+    @property
+    def site(self) -> str:
+        return site_of(self.source_url or "")
+
+
+def site_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return str(get_fld(host, fix_protocol=True, fail_silently=True) or host)
 
 
 def load_labelled(paths: list[Path]) -> list[LabelledSentence]:
@@ -46,8 +75,10 @@ def load_labelled(paths: list[Path]) -> list[LabelledSentence]:
                 row = LabelledSentence(
                     id=str(raw["id"]), text=str(raw["text"]).strip(),
                     membership=raw["membership"], guarantees=raw["guarantees"],
-                    actor=raw.get("actor"), actor_group=raw.get("actor_group"),
-                    source_file=path.name,
+                    actor=raw.get("actor") or None, actor_group=raw.get("actor_group") or None,
+                    source_file=path.name, source_url=raw.get("source_url"),
+                    source_date=raw.get("source_date"), outlet=raw.get("outlet"),
+                    sentence_type=raw.get("sentence_type"),
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: bad record ({exc})") from exc
@@ -68,6 +99,7 @@ def in_dev_split(row: LabelledSentence) -> bool:
 
 
 def train_dev_split() -> tuple[list[LabelledSentence], list[LabelledSentence]]:
+    """The written sentences: training and development by a hash of the text."""
     rows = load_labelled(sorted(TRAIN_DIR.glob("*.jsonl")))
     train = [row for row in rows if not in_dev_split(row)]
     dev = [row for row in rows if in_dev_split(row)]
@@ -75,4 +107,25 @@ def train_dev_split() -> tuple[list[LabelledSentence], list[LabelledSentence]]:
 
 
 def test_set() -> list[LabelledSentence]:
+    """The written held-out test set."""
     return load_labelled(sorted(TEST_DIR.glob("*.jsonl")))
+
+
+def site_bucket(site: str) -> int:
+    return int(hashlib.sha256(site.encode()).hexdigest(), 16) % 100
+
+
+def real_split_of(row: LabelledSentence) -> str:
+    if (row.source_date or "") >= TEST_FROM or site_bucket(row.site) in TEST_SITE_BUCKETS:
+        return "test"
+    if site_bucket(row.site) in DEV_SITE_BUCKETS:
+        return "dev"
+    return "train"
+
+
+def real_splits() -> dict[str, list[LabelledSentence]]:
+    """Real coverage split by outlet and time: {"train": …, "dev": …, "test": …}."""
+    splits: dict[str, list[LabelledSentence]] = {"train": [], "dev": [], "test": []}
+    for row in load_labelled(sorted(REAL_DIR.glob("*.jsonl"))):
+        splits[real_split_of(row)].append(row)
+    return splits
