@@ -4,6 +4,7 @@
     python -m tools.corpus_passes compare SLICE    # pass A vs pass B -> disagreements to adjudicate
     python -m tools.corpus_passes merge SLICE      # A, B and adjudication -> final labels
     python -m tools.corpus_passes agreement        # Cohen's kappa per topic, holder agreement
+    python -m tools.corpus_passes normalize        # LABEL-RULES 20-23 on every slice's holders
 
 Pass A is the writer's labels (kept in models/data/real/passes/SLICE.a.jsonl once merged),
 pass B a second annotator's, made blind (models/data/real/passes/SLICE.b.jsonl); rows where
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -139,13 +141,47 @@ def agreement() -> None:
           f"{holder_same / max(1, holder_total):.3f}")
 
 
+GROUP_SPELLINGS = {"Europe": "EU", "West": "NATO", "Western countries": "NATO"}  # rule 22
+NAME_SPELLINGS = {"Government of Ukraine": "Ukraine", "U.S. administration": "United States"}  # rule 20
+_JOINT = re.compile(r",\s*|\s+and\s+")
+
+
+def normalize() -> None:
+    """Apply the holder rules mechanically to every slice: canonical spellings (20), group
+    names for collectives (22), and the first party's group for joint holders (23)."""
+    paths = sorted(REAL.glob("*.jsonl"))
+    rows_by_path = {path: read_jsonl(path) for path in paths}
+    usual_group: dict[str, Counter] = {}
+    for rows in rows_by_path.values():
+        for row in rows:
+            if row.get("actor") and row.get("actor_group"):
+                usual_group.setdefault(row["actor"], Counter())[row["actor_group"]] += 1
+    changed = 0
+    for path, rows in rows_by_path.items():
+        for row in rows:
+            before = (row.get("actor"), row.get("actor_group"))
+            actor, group = before
+            if actor:
+                actor = NAME_SPELLINGS.get(actor, actor)
+                group = GROUP_SPELLINGS.get(group, group)
+                parts = [part for part in _JOINT.split(actor) if part]
+                if len(parts) > 1 and parts[0] in usual_group:
+                    group = GROUP_SPELLINGS.get(usual_group[parts[0]].most_common(1)[0][0],
+                                                usual_group[parts[0]].most_common(1)[0][0])
+                row["actor"], row["actor_group"] = actor, group
+            if (row.get("actor"), row.get("actor_group")) != before:
+                changed += 1
+        write_jsonl(path, rows)
+    print(f"normalized {changed} holders")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("blind", "compare", "merge", "agreement"))
+    parser.add_argument("action", choices=("blind", "compare", "merge", "agreement", "normalize"))
     parser.add_argument("slices", nargs="*")
     args = parser.parse_args()
-    if args.action == "agreement":
-        agreement()
+    if args.action in ("agreement", "normalize"):
+        {"agreement": agreement, "normalize": normalize}[args.action]()
         return
     for slice_name in args.slices:
         {"blind": blind, "compare": compare, "merge": merge}[args.action](slice_name)
