@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test faults train eval bench-model bench bench-warehouse server lint clean
+.PHONY: install demo test faults train eval bench-model bench bench-extract bench-warehouse server lint clean
 
 install: $(STAMP)
 
@@ -41,6 +41,9 @@ bench-model: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tools.bench_pipeline $(N)
+
+bench-extract: $(STAMP)
+	$(PY) -m tools.bench_extract
 
 bench-warehouse: $(STAMP)
 	$(PY) -m tools.bench_warehouse

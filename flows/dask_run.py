@@ -53,6 +53,7 @@ FLOW_NAME = "daily-dask"
 ARTICLE_FIELDS = [f.name for f in fields(ArticleRecord)
                   if f.name not in ("sentences", "mentions", "stances", "model_version", "aliases",
                                     "duplicate_of", "sentences_dropped")]
+# published_local and extraction_mode travel in the Parquet article rows too
 
 
 @dataclass(frozen=True)

@@ -403,6 +403,8 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
             model_version=classifier.model_version,
             aliases=sorted(aliases[page.canonical] - {page.canonical}),
             sentences_dropped=len(all_sentences[index]) - len(sentences[index]),
+            published_local=page.extracted.published_local,
+            extraction_mode=page.extracted.mode,
         ))
     return records
 

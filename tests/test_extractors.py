@@ -166,3 +166,31 @@ def test_extraction_strips_boilerplate_and_reads_metadata():
 def test_page_with_no_text_is_an_extraction_error():
     with pytest.raises(ExtractionError, match="characters"):
         extract_article(b"<html><body><nav>Home</nav></body></html>", "http://a.example/")
+
+
+@pytest.mark.parametrize("content, header, text, encoding", [
+    ("\ufeff<p>Київ</p>".encode("utf-8"), None, "<p>Київ</p>", "utf-8"),
+    ("<meta charset=iso-8859-1><p>Café</p>".encode(), None, "Café", "utf-8"),
+    ("<p>Café</p>".encode("cp1252"), "iso-8859-1", "Café", "cp1252"),
+    ("<meta charset=windows-1251><p>Привет, гарантии</p>".encode("cp1251"), None, "Привет", "cp1251"),
+    ("<p>Привет, гарантии безопасности</p>".encode("koi8_r"), "koi8-r", "гарантии", "koi8_r"),
+    ('<?xml version="1.0" encoding="iso-8859-2"?><p>Łódź</p>'.encode("iso-8859-2"), None, "Łódź",
+     "iso8859-2"),
+    (b"<p>plain ascii</p>", "shift_jis", "plain ascii", "shift_jis"),
+    ("<meta charset=utf-16><p>Zürich</p>".encode(), None, "Zürich", "utf-8"),
+])
+def test_decoding_order(content, header, text, encoding):
+    from stancewatch.extractors.decoding import decode_bytes
+
+    decoded = decode_bytes(content, header)
+    assert text in decoded.text and decoded.encoding.replace("_", "-") == encoding.replace("_", "-")
+
+
+def test_entity_text_inside_cdata_is_not_a_declaration():
+    content = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+               b"<title><![CDATA[How <!ENTITY works]]></title><link>https://a.example/1</link>"
+               b"</item></channel></rss>")
+    assert [entry.url for entry in parse_feed(content, "https://a.example/rss").entries] == [
+        "https://a.example/1"]
+    with pytest.raises(FeedError, match="entities"):
+        parse_feed(b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x "y">]><rss/>', "https://a.example/")

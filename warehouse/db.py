@@ -358,7 +358,8 @@ ARTICLE_STANCE_SCHEMA = pa.schema([
 def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
     article_rows = {name: [] for name in (
         "article_id", "url", "source", "domain", "title", "author", "published_at", "language",
-        "text", "content_hash", "simhash", "duplicate_of", "feed_url", "fetched_at", "run_id")}
+        "text", "content_hash", "simhash", "duplicate_of", "feed_url", "fetched_at", "run_id",
+        "published_local", "extraction_mode")}
     aliases: dict[str, list] = {"url": [], "article_id": []}
     sentences: dict[str, list] = {"article_id": [], "sentence_index": [], "sentence": []}
     mentions: dict[str, list] = {name: [] for name in (
@@ -388,7 +389,7 @@ def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, p
             stances["model_version"].append(article.model_version)
     schema_overrides = {
         "published_at": pa.timestamp("us", tz="UTC"), "fetched_at": pa.timestamp("us", tz="UTC"),
-        "simhash": pa.int64(),
+        "simhash": pa.int64(), "published_local": pa.date32(),
     }
     article_table = pa.table({
         name: pa.array(values, type=schema_overrides.get(name, pa.string()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class ArticleRecord:
     aliases: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
     sentences_dropped: int = 0  # past max_sentences_per_article: neither stored nor classified
+    published_local: date | None = None  # the page's own calendar day
+    extraction_mode: str | None = None  # fast | full | recall (extractors.extract)
 
 
 @dataclass(frozen=True)

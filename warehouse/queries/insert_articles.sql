@@ -1,6 +1,8 @@
 INSERT OR IGNORE INTO stored_articles
     (article_id, url, source, domain, title, author, published_at, language, text,
-     content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
+     content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id, published_local,
+     extraction_mode)
 SELECT article_id, url, source, domain, title, author, published_at, language, text,
-       content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id
+       content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id, published_local,
+       extraction_mode
 FROM new_articles;

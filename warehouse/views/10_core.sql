@@ -1,7 +1,8 @@
 -- The SQL interface analysts rely on. Names and columns are a contract.
 
 CREATE OR REPLACE VIEW articles AS
-SELECT article_id, url, source, title, author, published_at, language, text, duplicate_of
+SELECT article_id, url, source, title, author, published_at, language, text, duplicate_of,
+       published_local
 FROM stored_articles;
 
 CREATE OR REPLACE VIEW mentions AS
