@@ -54,5 +54,6 @@ def classify(texts: Sequence[str], *, date: date | str | None = None, model: str
              actors_file: str | None = None) -> list[SentenceStance]:
     if isinstance(texts, str):
         raise TypeError("classify() takes a list of texts, not one string")
+    day = None if date is None else _day(date, "date")
     classifier = get_classifier(model, actors_file)
-    return classifier.classify_texts(list(texts))
+    return classifier.classify_texts(list(texts), [day] * len(texts))

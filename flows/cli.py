@@ -114,11 +114,12 @@ def command_classify(args: argparse.Namespace) -> int:
     from stancewatch.models.classifier import load_classifier
 
     classifier = load_classifier(args.model)
-    batch: list[tuple[object, str]] = []
+    batch: list[tuple[object, str, date | None]] = []
 
     def flush() -> None:
-        results = classifier.classify_texts([text for _, text in batch])
-        for (identifier, _), result in zip(batch, results, strict=True):
+        results = classifier.classify_texts([text for _, text, _ in batch],
+                                            [day for _, _, day in batch])
+        for (identifier, _, _), result in zip(batch, results, strict=True):
             sys.stdout.write(json.dumps({"id": identifier, **result.as_json()},
                                         ensure_ascii=False) + "\n")
         sys.stdout.flush()
@@ -152,11 +153,14 @@ def command_classify(args: argparse.Namespace) -> int:
             text = record["text"]
             if not isinstance(text, str):
                 raise TypeError("text must be a string")
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            print(f"stancewatch classify: line {number}: expected {{\"id\": …, \"text\": \"…\"}} "
-                  f"({exc})", file=sys.stderr)
+            day = record.get("date")
+            day = date.fromisoformat(day[:10]) if day else None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            print(f"stancewatch classify: line {number}: expected {{\"id\": …, \"text\": \"…\", "
+                  f"\"date\": \"YYYY-MM-DD\" (optional)}} ({for_terminal(exc, 200)})",
+                  file=sys.stderr)
             return EXIT_USAGE
-        batch.append((record.get("id"), text))
+        batch.append((record.get("id"), text, day))
         if len(batch) >= args.batch_size:
             flush()
     if batch:

@@ -320,6 +320,12 @@ def _published(page: FetchedPage) -> datetime | None:
     return sane_date(page.extracted.published_at) or page.candidate.published_at
 
 
+def publication_day(page: FetchedPage) -> date | None:
+    """The day titles resolve on: the page's own day, else its UTC date, else None (today)."""
+    published = _published(page)
+    return page.extracted.published_local or (published.date() if published else None)
+
+
 def _in_window(page: FetchedPage, window: tuple[datetime, datetime]) -> bool:
     published = _published(page)
     return published is not None and window[0] <= published < window[1]
@@ -334,7 +340,8 @@ def _mentions_from(stances: Sequence) -> list[MentionRecord]:
             if judged.stance != "none":
                 mentions.append(MentionRecord(index, topic, judged.stance,
                                               round(judged.confidence, 4),
-                                              stance.actor, stance.actor_group))
+                                              stance.actor, stance.actor_group,
+                                              stance.holder_rule))
     return mentions
 
 
@@ -344,17 +351,20 @@ def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStanceRec
     return [ArticleStanceRecord(a.topic, a.stance, a.confidence, a.mentions) for a in aggregated]
 
 
-def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequence[Sequence[str]]
+def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequence[Sequence[str]],
+                       days: Sequence[date | None] | None = None
                        ) -> list[tuple[list[MentionRecord], list[ArticleStanceRecord]]]:
-    """One model call for the whole batch; holders resolved per article (context)."""
+    """One model call for the whole batch; holders resolved per article (context), titles
+    as of each article's publication day."""
+    days = list(days) if days is not None else [None] * len(sentences_per_article)
     flat = [sentence for sentences in sentences_per_article for sentence in sentences]
     scores = classifier.scorer.score(flat)
     results = []
     offset = 0
-    for sentences in sentences_per_article:
+    for sentences, day in zip(sentences_per_article, days, strict=True):
         own = scores[offset : offset + len(sentences)]
         offset += len(sentences)
-        stances = classifier.combine(own, classifier.article_holders(sentences))
+        stances = classifier.combine(own, classifier.article_holders(sentences, day))
         mentions = _mentions_from(stances)
         results.append((mentions, _article_stances(mentions)))
     return results
@@ -378,7 +388,8 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
                     if (page.extracted.language or page.candidate.language or "en")[:2]
                     in CLASSIFIED_LANGUAGES]
     classified = dict(zip(classifiable, classify_sentences(
-        classifier, [sentences[i] for i in classifiable]), strict=True))
+        classifier, [sentences[i] for i in classifiable],
+        [publication_day(pages[i]) for i in classifiable]), strict=True))
     records = []
     for index, page in enumerate(pages):
         mentions, stances = classified.get(index, ([], []))
@@ -461,7 +472,10 @@ def reclassify_articles(connection: duckdb.DuckDBPyConnection, classifier: Stanc
         sentences = [[row[1] for row in connection.execute(
             db.load_sql("article_sentences"), {"article_id": article_id}).fetchall()]
             for article_id in batch]
-        results = classify_sentences(classifier, sentences)
+        days = [row[0] if row else None for row in (connection.execute(
+            db.load_sql("article_day"), {"article_id": article_id}).fetchone()
+            for article_id in batch)]
+        results = classify_sentences(classifier, sentences, days)
         total += db.replace_stances(connection, batch, results, classifier.model_version)
         if on_batch:
             on_batch(len(batch))

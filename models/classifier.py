@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import UserError
@@ -56,32 +58,39 @@ class StanceClassifier:
                 membership=stances["membership"], guarantees=stances["guarantees"],
                 actor=holder.name if holder else None,
                 actor_group=holder.group if holder else None,
+                holder_rule=holder.rule if holder else None,
             ))
         return results
 
-    def classify_texts(self, texts: Sequence[str]) -> list[SentenceStance]:
-        """Independent texts (a sentence or a paragraph each)."""
-        holders = [find_holder(text, self.actors) for text in texts]
+    def classify_texts(self, texts: Sequence[str],
+                       dates: Sequence[date | None] | None = None) -> list[SentenceStance]:
+        """Independent texts (a sentence or a paragraph each); `dates` (the day each was
+        published, None for today) resolve titles such as "NATO's secretary general"."""
+        days = list(dates) if dates is not None else [None] * len(texts)
+        holders = [find_holder(text, self.actors, on=day) for text, day in zip(texts, days, strict=True)]
         return self.combine(self.scorer.score(texts), holders)
 
-    def classify_article(self, sentences: Sequence[str]) -> list[SentenceStance]:
+    def classify_article(self, sentences: Sequence[str], day: date | None = None
+                         ) -> list[SentenceStance]:
         """Sentences of one article in order: pronouns and multi-sentence quotes take
-        their holder from the neighbouring sentences."""
-        return self.combine(self.scorer.score(sentences), self.article_holders(sentences))
+        their holder from the neighbouring sentences; titles resolve as of `day`."""
+        return self.combine(self.scorer.score(sentences), self.article_holders(sentences, day))
 
-    def article_holders(self, sentences: Sequence[str]) -> list[Holder | None]:
+    def article_holders(self, sentences: Sequence[str], day: date | None = None
+                        ) -> list[Holder | None]:
         holders: list[Holder | None] = []
         previous: Holder | None = None
+        table = self.actors.on(day)
         for sentence in sentences:
-            holder = find_holder(sentence, self.actors, previous)
-            if holder is None and previous is not None and previous.group == "Commentators" \
+            holder = find_holder(sentence, self.actors, previous, on=day)
+            weak = holder is None or holder.rule == "first-actor"  # article context beats it
+            if weak and previous is not None and previous.group == "Commentators" \
                     and _EXPERT_REFERENCE.search(sentence):
-                holder = previous  # "…, the political scientist noted" after a named expert
+                holder = replace(previous, rule="expert-reference")  # "…, the analyst noted"
             holders.append(holder)
             # "he said" in the next sentence refers to the last holder, else the first
             # person named in this sentence ("Peskov spoke to reporters. He said …")
-            people = [h for _, _, h in self.actors.find_mentions(sentence)
-                      if self.actors.is_person(h)]
+            people = [h for _, _, h in table.find_mentions(sentence) if table.is_person(h)]
             previous = holder or (people[0] if people else previous)
         # a quote opened in one sentence and attributed in a later one
         open_from: int | None = None
@@ -89,10 +98,11 @@ class StanceClassifier:
             if open_from is None and _opens_unclosed_quote(sentence):
                 open_from = index
             elif open_from is not None and ("”" in sentence or '"' in sentence):
-                if holders[index] is not None:
+                closing = holders[index]
+                if closing is not None:
                     for earlier in range(open_from, index):
                         if holders[earlier] is None or earlier == open_from:
-                            holders[earlier] = holders[index]
+                            holders[earlier] = replace(closing, rule="split-quote")
                 open_from = None
         return holders
 

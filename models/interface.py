@@ -22,6 +22,7 @@ class SentenceStance:
     guarantees: TopicStance
     actor: str | None
     actor_group: str | None
+    holder_rule: str | None = None  # which attribution rule named the actor (audit)
 
     def topic(self, name: str) -> TopicStance:
         return self.membership if name == "membership" else self.guarantees

@@ -1,8 +1,10 @@
 """Fine-tune the stance model: `make train` (python -m tools.train --seed 13).
 
 MiniLM (bundled offline copy) + LoRA on every attention and feed-forward projection,
-one 4-way head per topic, cross-entropy summed over topics. The epoch with the best
-development F_avg is kept. The held-out test set is never read here.
+one 4-way head per topic, cross-entropy summed over topics. Trained on the real-coverage
+training split plus every written sentence (`--data real+written`, the default), or on one
+of them; the epoch with the best F_avg on the real development split (whole outlets never
+trained on) is kept. Neither test split is read here.
 """
 
 from __future__ import annotations
@@ -28,7 +30,19 @@ from stancewatch.models.stance_model import (
     resolve_base,
     save_artefact,
 )
-from tools.dataset import LabelledSentence, train_dev_split
+from tools.dataset import LabelledSentence, real_splits, train_dev_split
+
+DATA_CHOICES = ("real+written", "real", "written")
+
+
+def training_data(data: str) -> tuple[list[LabelledSentence], list[LabelledSentence]]:
+    """(training rows, development rows) for a data choice."""
+    written_train, written_dev = train_dev_split()
+    if data == "written":
+        return written_train, written_dev
+    real = real_splits()
+    train_rows = real["train"] + (written_train + written_dev if data == "real+written" else [])
+    return train_rows, real["dev"]
 
 ARTEFACT_NAME = "stance-minilm-lora"
 
@@ -93,9 +107,9 @@ def evaluate_rows(network: StanceNetwork, tokenizer, rows: list[LabelledSentence
 
 
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
-          dropout: float, device: str, output: Path) -> dict[str, object]:
+          dropout: float, device: str, output: Path, data: str = "real+written") -> dict[str, object]:
     _seed_everything(seed)
-    train_rows, dev_rows = train_dev_split()
+    train_rows, dev_rows = training_data(data)
     network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
     network.to(device)
     loss_functions = {topic: nn.CrossEntropyLoss(weight=_class_weights(train_rows, topic).to(device))
@@ -151,7 +165,7 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
                    "batch_size": batch_size, "learning_rate": learning_rate,
                    "lora_rank": rank, "lora_alpha": alpha, "dropout": dropout,
                    "max_length": MAX_LENGTH, "device": device,
-                   "train_rows": len(train_rows), "dev_rows": len(dev_rows),
+                   "data": data, "train_rows": len(train_rows), "dev_rows": len(dev_rows),
                    "train_seconds": round(time.time() - started, 1),
                    "trainable_parameters": sum(p.numel() for p in network.parameters()
                                                if p.requires_grad)},
@@ -166,7 +180,8 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--data", choices=DATA_CHOICES, default="real+written")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--rank", type=int, default=16)
@@ -178,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
-          args.dropout, args.device, args.output)
+          args.dropout, args.device, args.output, args.data)
 
 
 if __name__ == "__main__":

@@ -349,7 +349,7 @@ def sentence_overlap_originals(connection: duckdb.DuckDBPyConnection,
 MENTION_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("sentence_index", pa.int32()), ("topic", pa.string()),
     ("stance", pa.string()), ("confidence", pa.float64()), ("actor", pa.string()),
-    ("actor_group", pa.string()), ("model_version", pa.string())])
+    ("actor_group", pa.string()), ("model_version", pa.string()), ("holder_rule", pa.string())])
 ARTICLE_STANCE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("topic", pa.string()), ("stance", pa.string()),
     ("confidence", pa.float64()), ("mentions", pa.int32()), ("model_version", pa.string())])
@@ -364,7 +364,7 @@ def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, p
     sentences: dict[str, list] = {"article_id": [], "sentence_index": [], "sentence": []}
     mentions: dict[str, list] = {name: [] for name in (
         "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
-        "model_version")}
+        "model_version", "holder_rule")}
     stances: dict[str, list] = {name: [] for name in (
         "article_id", "topic", "stance", "confidence", "mentions", "model_version")}
     for article in articles:
@@ -379,7 +379,8 @@ def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, p
             sentences["sentence"].append(sentence)
         for mention in article.mentions:
             mentions["article_id"].append(article.article_id)
-            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group"):
+            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
+                         "holder_rule"):
                 mentions[name].append(getattr(mention, name))
             mentions["model_version"].append(article.model_version)
         for stance in article.stances:
@@ -456,13 +457,15 @@ def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence
                     results: Sequence[tuple[Sequence, Sequence]], model_version: str) -> int:
     """Swap the stances of stored articles for new ones (reclassification), atomically."""
     mentions: dict[str, list] = {k: [] for k in (
-        "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group")}
+        "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
+        "holder_rule")}
     stances: dict[str, list] = {k: [] for k in ("article_id", "topic", "stance", "confidence",
                                                  "mentions")}
     for article_id, (article_mentions, article_stances) in zip(article_ids, results, strict=True):
         for mention in article_mentions:
             mentions["article_id"].append(article_id)
-            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group"):
+            for name in ("sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
+                         "holder_rule"):
                 mentions[name].append(getattr(mention, name))
         for stance in article_stances:
             stances["article_id"].append(article_id)

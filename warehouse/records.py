@@ -14,6 +14,7 @@ class MentionRecord:
     confidence: float
     actor: str | None
     actor_group: str | None
+    holder_rule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ FROM stored_articles;
 
 CREATE OR REPLACE VIEW mentions AS
 SELECT s.article_id, s.sentence_index, t.sentence, s.topic, s.stance, s.confidence,
-       s.actor, s.actor_group, s.model_version
+       s.actor, s.actor_group, s.model_version, s.holder_rule
 FROM sentence_stances AS s
 JOIN sentences AS t USING (article_id, sentence_index);
 

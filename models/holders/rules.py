@@ -2,354 +2,42 @@
 
 A stance belongs to whoever voices it, not to the journalist who reports it. News copy
 attributes speech in a handful of fixed shapes ("X said", '"…," said X', "according to
-X", "X, an analyst at Y, said"), so rules over an alias table are fast, auditable and
-good enough; the classifier never has to learn who is talking.
-
-Measure on labelled data: ``python -m models.holders models/data/train/*.jsonl``.
+X", "X, an analyst at Y, said"), so named rules over the holder table are fast, auditable
+and measurable one by one (`python -m tools.holders_eval`); each attribution keeps the
+name of the rule that decided (`Holder.rule`, stored with every mention).
 """
 
 from __future__ import annotations
 
-import csv
-import os
 import re
-import tomllib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 
-DEFAULT_ACTORS = Path(__file__).with_name("actors.toml")
-ACTORS_ENV = "STANCEWATCH_ACTORS"
-
-
-@dataclass(frozen=True)
-class Holder:
-    """The holder of a stance: canonical name and the group used for trends."""
-
-    name: str
-    group: str | None
-
-
-# ----------------------------------------------------------------------------- table
-
-
-def _trie_regex(words: Iterable[str]) -> str:
-    """One regex alternative per trie branch, so matching cost does not grow with aliases.
-
-    A plain ``a|b|c`` alternation of a few hundred aliases is tried alias by alias at
-    every position; the trie form follows one path. Greedy optional tails make the
-    longest alias win at a position, backtracking to shorter ones if a boundary fails.
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
-
-
-@dataclass
-class _Entry:
-    group: str | None
-    aliases: list[str]
-
-
-# Countries a sentence may name as a holder ("India said…"), with their demonyms, so a
-# government can be named even when the table has no entry for it ("Government of Japan").
-_COUNTRIES = {
-    "Albania": "Albanian",
-    "Armenia": "Armenian",
-    "Australia": "Australian",
-    "Austria": "Austrian",
-    "Azerbaijan": "Azerbaijani",
-    "Belarus": "Belarusian",
-    "Belgium": "Belgian",
-    "Brazil": "Brazilian",
-    "Bulgaria": "Bulgarian",
-    "Canada": "Canadian",
-    "China": "Chinese",
-    "Croatia": "Croatian",
-    "Cyprus": "Cypriot",
-    "Czech Republic": "Czech",
-    "Denmark": "Danish",
-    "Estonia": "Estonian",
-    "Finland": "Finnish",
-    "France": "French",
-    "Georgia": "Georgian",
-    "Germany": "German",
-    "Greece": "Greek",
-    "Hungary": "Hungarian",
-    "Iceland": "Icelandic",
-    "India": "Indian",
-    "Iran": "Iranian",
-    "Ireland": "Irish",
-    "Israel": "Israeli",
-    "Italy": "Italian",
-    "Japan": "Japanese",
-    "Kazakhstan": "Kazakh",
-    "Latvia": "Latvian",
-    "Lithuania": "Lithuanian",
-    "Luxembourg": "Luxembourgish",
-    "Malta": "Maltese",
-    "Moldova": "Moldovan",
-    "Montenegro": "Montenegrin",
-    "Netherlands": "Dutch",
-    "New Zealand": "New Zealand",
-    "North Korea": "North Korean",
-    "North Macedonia": "North Macedonian",
-    "Norway": "Norwegian",
-    "Poland": "Polish",
-    "Portugal": "Portuguese",
-    "Romania": "Romanian",
-    "Russia": "Russian",
-    "Saudi Arabia": "Saudi",
-    "Serbia": "Serbian",
-    "Slovakia": "Slovak",
-    "Slovenia": "Slovenian",
-    "South Africa": "South African",
-    "South Korea": "South Korean",
-    "Spain": "Spanish",
-    "Sweden": "Swedish",
-    "Switzerland": "Swiss",
-    "Turkey": "Turkish",
-    "Ukraine": "Ukrainian",
-    "United Kingdom": "British",
-    "United States": "American",
-    "United Arab Emirates": "Emirati",
-}
-_COUNTRIES_WITH_THE = frozenset(
-    {"Czech Republic", "Netherlands", "United Kingdom", "United States", "United Arab Emirates"}
-)
-# Capitals used as a metonym for the government ("Helsinki said") when the table lacks them.
-_CAPITALS = {
-    "Helsinki": "Finland",
-    "Stockholm": "Sweden",
-    "Oslo": "Norway",
-    "Copenhagen": "Denmark",
-    "Vienna": "Austria",
-    "Prague": "Czech Republic",
-    "Bucharest": "Romania",
-    "Sofia": "Bulgaria",
-    "Madrid": "Spain",
-    "Lisbon": "Portugal",
-    "Athens": "Greece",
-    "Dublin": "Ireland",
-    "Ottawa": "Canada",
-    "Canberra": "Australia",
-    "Tokyo": "Japan",
-    "New Delhi": "India",
-    "The Hague": "Netherlands",
-    "Bern": "Switzerland",
-    "Tbilisi": "Georgia",
-    "Chisinau": "Moldova",
-    "Yerevan": "Armenia",
-    "Baku": "Azerbaijan",
-    "Minsk": "Belarus",
-    "Zagreb": "Croatia",
-    "Ljubljana": "Slovenia",
-    "Belgrade": "Serbia",
-    "Luxembourg": "Luxembourg",
-    "Valletta": "Malta",
-    "Nicosia": "Cyprus",
-    "Reykjavik": "Iceland",
-    "Tehran": "Iran",
-    "Pyongyang": "North Korea",
-    "Seoul": "South Korea",
-    "Brasilia": "Brazil",
-}
-# Cities that name summits and documents ("the Vilnius communiqué") as well as governments.
-_PLACES = frozenset(_CAPITALS) | frozenset(
-    "Kyiv Kiev Moscow Washington London Paris Berlin Budapest Bratislava Ankara Warsaw "
-    "Vilnius Riga Tallinn Brussels Rome Beijing Madrid Bucharest Istanbul Minsk".split()
-)
-_DEMONYMS = {demonym: country for country, demonym in _COUNTRIES.items()}
-_DEMONYMS.update(
-    {
-        "U.S.": "United States",
-        "US": "United States",
-        "UK": "United Kingdom",
-        "Slovakian": "Slovakia",
-        "Belarussian": "Belarus",
-    }
-)
-# Title words written capitalised in the table ("Russian President") and lowercased in
-# running copy ("the Russian president").
-_TITLE_CASE = frozenset(
-    "President Prime Minister Foreign Defence Defense Secretary General Secretary-General "
-    "Chancellor Spokesman Spokeswoman Spokesperson Press High Representative Commission "
-    "Council Chief Envoy Ambassador".split()
-)
-_ORG_WORDS = frozenset(
-    "Union Government Commission Council Administration Ministry Nations Alliance Office "
-    "Parliament Forces Agency Committee Bank Fund Court".split()
+from stancewatch.models.holders.table import (
+    _PARTICLES,
+    ActorTable,
+    Holder,
+    _trie_regex,
+    places,
 )
 
-
-class ActorTable:
-    """Alias table of known holders, compiled once into a single matcher."""
-
-    def __init__(self, entries: Iterable[tuple[str, str | None, Sequence[str]]]) -> None:
-        by_name: dict[str, _Entry] = {}
-        owner: dict[str, str] = {}
-        for name, group, aliases in entries:
-            entry = by_name.get(name)
-            if entry is None:
-                entry = by_name[name] = _Entry(group, [])
-            else:
-                entry.group = group
-            for alias in (name, *aliases):
-                owner[alias] = name  # a later file takes over an alias
-                entry.aliases.append(alias)
-        self._holders = {name: Holder(name, e.group) for name, e in by_name.items()}
-        self._by_alias: dict[str, Holder] = {a: self._holders[n] for a, n in owner.items()}
-        self._lower_alias = {a.lower(): h for a, h in self._by_alias.items()}
-        # Spellings seen in running copy: "The Kremlin said", "the Russian president".
-        for alias, holder in list(self._by_alias.items()):
-            if alias[:1].islower():
-                self._by_alias.setdefault(alias[0].upper() + alias[1:], holder)
-            words = alias.split()
-            if len(words) > 1 and any(w in _TITLE_CASE for w in words[1:]):
-                lowered = [words[0]] + [w.lower() if w in _TITLE_CASE else w for w in words[1:]]
-                self._by_alias.setdefault(" ".join(lowered), holder)
-        self._persons = frozenset(name for name in self._holders if _looks_like_person(name))
-        self._name_tokens = {
-            name: frozenset(t for a in e.aliases for t in a.split()) for name, e in by_name.items()
-        }
-        pattern = _trie_regex(sorted(self._by_alias, key=len, reverse=True))
-        self._matcher = re.compile(r"(?<![\w\-])(?=(" + pattern + r")(?![\w\-]))")
-
-    @classmethod
-    def load(cls, paths: Sequence[Path] | None = None) -> ActorTable:
-        """Read the built-in table plus the user's extension file (later files override).
-
-        Users name their own holders without editing the package: ``STANCEWATCH_ACTORS``
-        points at a TOML file shaped like actors.toml or a CSV with columns
-        name,group,aliases (aliases separated by ``|``).
-        """
-        if paths is None:
-            paths = [DEFAULT_ACTORS]
-            extra = os.environ.get(ACTORS_ENV)
-            if extra:
-                paths.append(Path(extra))
-        entries: list[tuple[str, str | None, list[str]]] = []
-        for path in paths:
-            entries.extend(_read_actor_file(Path(path)))
-        return cls(entries)
-
-    def canonical(self, mention: str) -> Holder | None:
-        """Holder for an alias or canonical name; case-insensitive as a fallback."""
-        mention = mention.strip().replace("’", "'")
-        return self._by_alias.get(mention) or self._lower_alias.get(mention.lower())
-
-    def is_person(self, holder: Holder) -> bool:
-        """People and institutions attach differently: "Orbán's aide" is not Orbán."""
-        if holder.name in self._holders:
-            return holder.name in self._persons
-        return _looks_like_person(holder.name)  # a named speaker the table lacks
-
-    def shares_name(self, holder: Holder, token: str) -> bool:
-        """Whether ``token`` is part of one of the holder's names ("Tayyip" Erdoğan)."""
-        return token in self._name_tokens.get(holder.name, ())
-
-    def government_of(self, country: str) -> Holder:
-        """The holder that speaks for a country: its table entry, else its government."""
-        the = "the " if country in _COUNTRIES_WITH_THE else ""
-        for key in (country, the + country, f"Government of {the}{country}"):
-            holder = self._by_alias.get(key)
-            if holder is not None and not self.is_person(holder):
-                return holder
-        return Holder(f"Government of {the}{country}", country)
-
-    def find_mentions(self, text: str) -> list[tuple[int, int, Holder]]:
-        """All alias matches: longest first, non-overlapping, on word boundaries."""
-        text = text.replace("’", "'")
-        found = [(m.start(), m.start() + len(m.group(1))) for m in self._matcher.finditer(text)]
-        if len(found) > 1:
-            found.sort(key=lambda se: (se[0] - se[1], se[0]))
-            chosen: list[tuple[int, int]] = []
-            for start, end in found:
-                if all(end <= s or start >= e for s, e in chosen):
-                    chosen.append((start, end))
-            found = sorted(chosen)
-        return [(s, e, self._by_alias[text[s:e]]) for s, e in found]
-
-
-def _looks_like_person(name: str) -> bool:
-    """Two or more capitalised words, none an institution word: "Mark Rutte", not "NATO"."""
-    words = name.split()
-    return (
-        len(words) >= 2
-        and all(w[:1].isupper() or w in _PARTICLES for w in words)
-        and not any(w in _ORG_WORDS for w in words)
-    )
-
-
-_PARTICLES = frozenset("von van der den de da di du la le al bin ibn dos das del".split())
-
-
-def _read_actor_file(path: Path) -> list[tuple[str, str | None, list[str]]]:
-    """Entries of one TOML or CSV actor file; ValueError names the file and the entry."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read actor file ({exc.strerror})") from exc
-    if path.suffix.lower() == ".csv":
-        return _read_actor_csv(path, raw.decode("utf-8-sig"))
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from exc
-    actors = data.get("actor")
-    if not isinstance(actors, list):
-        raise ValueError(f"{path}: expected [[actor]] tables with name, group, aliases")
-    entries = []
-    for i, item in enumerate(actors, 1):
-        where = f"{path}: actor #{i}"
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected a table")
-        name, group, aliases = item.get("name"), item.get("group"), item.get("aliases", [])
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"{where}: 'name' must be a non-empty string")
-        where = f"{path}: actor {name!r}"
-        if group is not None and not isinstance(group, str):
-            raise ValueError(f"{where}: 'group' must be a string")
-        if not isinstance(aliases, list) or not all(
-            isinstance(a, str) and a.strip() for a in aliases
-        ):
-            raise ValueError(f"{where}: 'aliases' must be a list of non-empty strings")
-        unknown = set(item) - {"name", "group", "aliases"}
-        if unknown:
-            raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        entries.append((name.strip(), group or None, [a.strip() for a in aliases]))
-    return entries
-
-
-def _read_actor_csv(path: Path, text: str) -> list[tuple[str, str | None, list[str]]]:
-    rows = csv.DictReader(text.splitlines())
-    if rows.fieldnames is None or "name" not in rows.fieldnames:
-        raise ValueError(f"{path}: CSV needs a header with columns name,group,aliases")
-    entries = []
-    for line, row in enumerate(rows, 2):
-        name = (row.get("name") or "").strip()
-        if not name:
-            raise ValueError(f"{path}: line {line}: empty 'name'")
-        if None in row:
-            raise ValueError(f"{path}: line {line} ({name!r}): too many columns")
-        aliases = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
-        entries.append((name, (row.get("group") or "").strip() or None, aliases))
-    return entries
+_PLACES_DATA = places()
+_COUNTRIES = _PLACES_DATA.countries
+_CAPITALS = _PLACES_DATA.capitals
+_PLACES = _PLACES_DATA.venues
+_DEMONYMS = _PLACES_DATA.demonyms
+MEDIA_GROUP = "Media"  # outlets in the table: never holders, their reports name one
+_POLL = re.compile(
+    r"\b(?:polls?|survey(?:s|ed)?|respondents|pollsters?|per ?cent|percent|KIIS|Gallup|"
+    r"YouGov|Razumkov|Rating Group|Pew|opinion research|sociologists?)\b|\d\s?%", re.IGNORECASE)
+_POPULATION = re.compile(
+    r"\b(?:(?P<people>" + "|".join(sorted(map(re.escape, _PLACES_DATA.people), key=len,
+                                               reverse=True)) + r")|(?P<demonym>"
+    + "|".join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True))
+    + r")\s+(?:respondents|voters|citizens|public|people|adults|society)|(?P<europe>Europeans|"
+      r"European (?:respondents|voters|citizens|public))|people in (?P<country>"
+    + "|".join(sorted(map(re.escape, _PLACES_DATA.countries), key=len, reverse=True)) + r"))\b")
 
 
 # ------------------------------------------------------------------------ attribution
@@ -459,7 +147,7 @@ _COMMENTATOR = re.compile(
     re.IGNORECASE,
 )
 _INTRO_OPENERS = _words("""
-    Asked Speaking While Although Though Whereas After Before When As Despite In At On During
+    Citing Quoting Asked Speaking While Although Though Whereas After Before When As Despite In At On During
     Hours Days Weeks Months Visiting Following Ahead Since Unlike Like With Without For Under
     Amid Earlier Later Meanwhile However But Still Yet Separately Instead Addressing Writing
     Responding Answering Commenting Once Until If Over Throughout Within""")
@@ -646,6 +334,10 @@ def _resolve_np(
                 return table.government_of(_DEMONYMS[lead[0]])
         first = _resolve_np(s, table, start, start + cut, apposition, named_head_only)
         if isinstance(first, Holder):
+            second = _resolve_np(s, table, start + cut + 5, end, apposition, named_head_only)
+            if isinstance(second, Holder) and second.name != first.name:
+                # joint positions keep both names, group of the first (LABEL-RULES 23)
+                return Holder(f"{first.name} and {second.name}", first.group)
             return first
     ments = [(ms, me, h) for ms, me, h in s.mentions if start <= ms and me <= end]
     toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(s.masked, start, end)]
@@ -1039,10 +731,106 @@ def _finish(resolved: _Resolved, previous: Holder | None) -> Holder | None:
     return None
 
 
+def _poll_population(text: str) -> Holder | None:
+    """A poll's surveyed population holds what the poll reports (annotation guide)."""
+    if not _POLL.search(text):
+        return None
+    found = _POPULATION.search(text)
+    if found is None:
+        return None
+    if found.group("europe"):
+        return Holder("European public", "EU")
+    country = (_PLACES_DATA.people.get(found.group("people") or "")
+               or _DEMONYMS.get(found.group("demonym") or "") or found.group("country"))
+    if not country:
+        return None
+    return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country)
+
+
+def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Holder | None:
+    """The first table actor from `after` on that is not inside a prepositional phrase, a
+    possessive modifier ("NATO's summit") or a media outlet; with `as_subject`, only one
+    that a verb follows (past an aside between commas), the way a clause's subject does."""
+    for ms, me, holder in s.mentions:
+        if ms < after or holder.group == MEDIA_GROUP:
+            continue
+        before = s.masked[:ms].split()
+        if before and before[-1].lower() in _PREPOSITIONS | {"whether", "Whether"}:
+            continue
+        if s.masked.startswith("'s", me):
+            continue
+        if as_subject and not _verb_follows(s, me):
+            continue
+        partner = next(((h, e) for ps, e, h in s.mentions
+                        if ps > me and s.masked[me:ps].strip() == "and"), None)
+        if partner is not None and partner[0].group != MEDIA_GROUP and partner[0] != holder:
+            return Holder(f"{holder.name} and {partner[0].name}", holder.group)  # rule 23
+        return holder
+    return None
+
+
+def _verb_follows(s: _Sentence, end: int) -> bool:
+    """Whether a finite verb follows position `end`: "Kyiv, which…, has long sought"."""
+    rest = s.masked[end:]
+    if rest.lstrip().startswith(","):  # an aside: skip to its closing comma
+        close = rest.find(",", rest.find(",") + 1)
+        if close == -1 or len(rest[:close].split()) > 14:
+            return False
+        rest = rest[close + 1:]
+    words = rest.split()[:3]
+    for word in words:
+        word = word.strip(".,;:")
+        if word in _NARRATIVE:
+            return False
+        if word in _AUX or word in _STANCE or word in _SPEECH or word in _IRREGULAR_PAST:
+            return word not in ("not", "also", "now", "then", "still", "even") or len(words) > 1
+        if word.endswith("ed") and word.islower():
+            return True
+        if word.endswith("s") and not word.endswith("ss") and word.islower() and len(word) > 3:
+            return True
+        if not (word.islower() and word.endswith("ly")):
+            return False
+    return False
+
+
+_CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
+
+
 def _attribute(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
     """find_holder with the rule that decided, for measuring the rules one by one."""
+    holder, rule = _attribute_by_rules(s, table, previous)
+    if holder is not None and holder.group == MEDIA_GROUP:
+        # a report names the holder it reports: "Bloomberg reported that Orbán told…"
+        outlet_end = next((me for ms, me, h in s.mentions if h == holder), 0)
+        inner = _first_actor(s, after=outlet_end) or _first_actor(s)
+        return (inner, "reporting-chain") if inner is not None else (None, "media")
+    if holder is None and rule in ("none", "generic"):
+        population = _poll_population(s.masked)
+        if population is not None:
+            return population, "poll"
+    opening = s.masked.split(None, 1)[0].lower() if s.masked.strip() else ""
+    if holder is None and rule == "none" and not s.masked.rstrip().endswith("?") \
+            and opening not in _SUBORDINATORS:
+        # no attribution shape matched: the first actor named outside prepositional
+        # phrases ("first-actor", the weakest rule: right on 41 % of the training split's
+        # sentences where it fires; the rule is stored with each mention for filtering).
+        # Preferring an actor a verb follows was measured and was worse (0.708 vs 0.720).
+        fallback = _first_actor(s)
+        if fallback is not None:
+            return fallback, "first-actor"
+    return holder, rule
+
+
+def _attribute_by_rules(
+    s: _Sentence, table: ActorTable, previous: Holder | None
+) -> tuple[Holder | None, str]:
+    citing = _CITING.match(s.masked)
+    if citing is not None:  # "Citing Foreign Ministry spokeswoman Maria Zakharova, …"
+        cited = _resolve_np(s, table, citing.start(1), citing.end(1))
+        if isinstance(cited, Holder) and cited.group != MEDIA_GROUP:
+            return cited, "citing"
     floor = _main_floor(s)
     skip = -1
     unnamed_speaker = False
@@ -1111,8 +899,17 @@ def _attribute(
     return None, "none"
 
 
-def find_holder(sentence: str, table: ActorTable, previous: Holder | None = None) -> Holder | None:
-    """Who states the position in this sentence.
+def attribute(sentence: str, table: ActorTable, previous: Holder | None = None,
+              on: date | None = None) -> tuple[Holder | None, str]:
+    """The holder and the name of the rule that decided ("none" when no rule did)."""
+    dated = table.on(on) if on is not None else table
+    holder, rule = _attribute(_prepare(sentence, dated), dated, previous)
+    return (replace(holder, rule=rule) if holder is not None else None), rule
+
+
+def find_holder(sentence: str, table: ActorTable, previous: Holder | None = None,
+                on: date | None = None) -> Holder | None:
+    """Who states the position in this sentence (titles resolved as of `on`, else today).
 
     Order follows reliability in news copy: an attribution clause closing the sentence
     ("…, Pistorius said"), then the subject of the first reporting or stance verb of a
@@ -1120,51 +917,6 @@ def find_holder(sentence: str, table: ActorTable, previous: Holder | None = None
     ``previous`` (the caller's article context); unnamed sources ("diplomats said")
     give no holder rather than the nearest named actor.
     """
-    return _attribute(_prepare(sentence, table), table, previous)[0]
+    return attribute(sentence, table, previous, on)[0]
 
 
-def _evaluate(paths: Sequence[Path], table: ActorTable) -> tuple[int, int, list[tuple]]:
-    """Exact-name accuracy over labelled JSONL rows (no holder == no holder counts)."""
-    import json
-
-    total = correct = 0
-    errors: list[tuple] = []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            got = find_holder(row["text"], table)
-            total += 1
-            if (got.name if got else None) == row.get("actor"):
-                correct += 1
-            else:
-                errors.append((row.get("actor"), got.name if got else None, row["text"]))
-    return total, correct, errors
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print accuracy and the most common errors, to tune the rules against data."""
-    import sys
-    from collections import Counter
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args:
-        print("usage: python -m models.holders FILE.jsonl [...]", file=sys.stderr)
-        return 2
-    table = ActorTable.load()
-    total, correct, errors = _evaluate([Path(a) for a in args], table)
-    if not total:
-        print("no rows", file=sys.stderr)
-        return 1
-    print(f"holder accuracy: {correct / total:.1%} ({correct}/{total} rows)")
-    pairs = Counter((gold, got) for gold, got, _ in errors)
-    print("most common errors (gold -> predicted):")
-    for (gold, got), n in pairs.most_common(30):
-        example = next(t for g, p, t in errors if (g, p) == (gold, got))
-        print(f"{n:4d}  {gold!s} -> {got!s}   e.g. {example[:110]}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
