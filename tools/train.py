@@ -60,6 +60,21 @@ def _data_digest(rows: list[LabelledSentence]) -> str:
     return digest.hexdigest()[:8]
 
 
+def length_buckets(lengths: list[int], batch_size: int, generator: random.Random,
+                   pool: int = 50) -> list[list[int]]:
+    """Shuffled batches of similar lengths: shuffle, sort each pool of `pool` batches by
+    length, cut into batches, shuffle the batches. Less padding, same randomness per epoch."""
+    order = list(range(len(lengths)))
+    generator.shuffle(order)
+    batches: list[list[int]] = []
+    span = pool * batch_size
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start:start + span], key=lengths.__getitem__)
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    generator.shuffle(batches)
+    return batches
+
+
 def _class_weights(rows: list[LabelledSentence], topic: str) -> torch.Tensor:
     counts = Counter(row.label(topic) for row in rows)
     total = sum(counts.values())
@@ -122,13 +137,13 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
     generator = random.Random(seed)
     best: tuple[float, int, dict[str, torch.Tensor], dict[str, object]] | None = None
     started = time.time()
+    lengths = [len(row.text) for row in train_rows]
     for epoch in range(1, epochs + 1):
         network.train()
-        order = list(range(len(train_rows)))
-        generator.shuffle(order)
         total_loss = 0.0
-        for start in range(0, len(order), batch_size):
-            rows = [train_rows[i] for i in order[start : start + batch_size]]
+        batches = length_buckets(lengths, batch_size, generator)
+        for step, batch_rows in enumerate(batches, start=1):
+            rows = [train_rows[i] for i in batch_rows]
             batch = tokenizer([row.text for row in rows], padding=True, truncation=True,
                               max_length=MAX_LENGTH, return_tensors="pt").to(device)
             logits = network(batch["input_ids"], batch["attention_mask"])
@@ -142,6 +157,9 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
             optimizer.step()
             scheduler.step()
             total_loss += loss.item() * len(rows)
+            if step % 100 == 0:
+                print(f"  epoch {epoch} step {step}/{len(batches)} ({time.time() - started:.0f}s)",
+                      flush=True)
         report = evaluate_rows(network, tokenizer, dev_rows, device)
         f_avg = sum(report[t]["f_avg"] for t in TOPICS) / len(TOPICS)
         macro = sum(report[t]["macro_f1"] for t in TOPICS) / len(TOPICS)
