@@ -472,8 +472,10 @@ def reclassify_articles(connection: duckdb.DuckDBPyConnection, classifier: Stanc
         sentences = [[row[1] for row in connection.execute(
             db.load_sql("article_sentences"), {"article_id": article_id}).fetchall()]
             for article_id in batch]
-        days = [row[0] if row else None for row in (connection.execute(
-            db.load_sql("article_day"), {"article_id": article_id}).fetchone()
+        # fetchall, not fetchone: DuckDB refuses further work on a connection whose last
+        # result is unfinished, and replace_stances below writes on this connection.
+        days = [next(iter(rows), (None,))[0] for rows in (connection.execute(
+            db.load_sql("article_day"), {"article_id": article_id}).fetchall()
             for article_id in batch)]
         results = classify_sentences(classifier, sentences, days)
         total += db.replace_stances(connection, batch, results, classifier.model_version)
