@@ -12,17 +12,27 @@ import json
 import time
 from pathlib import Path
 
-from stancewatch.models.classifier import DEFAULT_MODEL, load_classifier
-from stancewatch.models.interface import TOPICS
+from stancewatch.models.classifier import DEFAULT_MODEL, StanceClassifier, load_classifier
+from stancewatch.models.inference import InferenceOptions
+from stancewatch.models.interface import TOPICS, SentenceStance
 from stancewatch.models.metrics import format_confusion, holder_accuracy, topic_report
 from tools.dataset import LabelledSentence, test_set, train_dev_split
 
+REFERENCE = InferenceOptions(device="cpu", precision="fp32")  # the model card's figures
 
-def evaluate(rows: list[LabelledSentence], model: str | None = None) -> dict[str, object]:
-    classifier = load_classifier(model)
+
+def evaluate(rows: list[LabelledSentence], model: str | None = None,
+             classifier: StanceClassifier | None = None) -> dict[str, object]:
+    """Metrics of `classifier` (default: the model in fp32 on the CPU, the reference)."""
+    classifier = classifier or load_classifier(model, inference=REFERENCE)
     started = time.perf_counter()
     predictions = classifier.classify_texts([row.text for row in rows])
     seconds = time.perf_counter() - started
+    return report_for(rows, predictions, classifier.model_version, seconds)
+
+
+def report_for(rows: list[LabelledSentence], predictions: list[SentenceStance],
+               model_version: str, seconds: float) -> dict[str, object]:
     report: dict[str, object] = {
         topic: topic_report([row.label(topic) for row in rows],
                             [p.topic(topic).stance for p in predictions])
@@ -36,7 +46,7 @@ def evaluate(rows: list[LabelledSentence], model: str | None = None) -> dict[str
         [row.actor for row in rows if row.actor], [p.actor for p, row in zip(
             predictions, rows, strict=True) if row.actor])
     report["rows"] = len(rows)
-    report["model_version"] = classifier.model_version
+    report["model_version"] = model_version
     report["sentences_per_second"] = round(len(rows) / seconds, 1)
     return report
 
