@@ -9,7 +9,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test faults train eval bench-model bench bench-extract bench-warehouse server lint clean
+MIX_OFF ?= 370
+
+.PHONY: install demo test faults train eval bench-model bench-model-accuracy bench bench-mix \
+	bench-extract bench-warehouse relevance-check server lint clean
 
 install: $(STAMP)
 
@@ -39,8 +42,17 @@ eval: $(STAMP)
 bench-model: $(STAMP)
 	$(PY) -m tools.bench_model
 
+bench-model-accuracy: $(STAMP)
+	$(PY) -m tools.bench_model --accuracy
+
 bench: $(STAMP)
 	$(PY) -m tools.bench_pipeline $(N)
+
+bench-mix: $(STAMP)
+	$(PY) -m tools.bench_mix --off-topic $(MIX_OFF)
+
+relevance-check: $(STAMP)
+	$(PY) -m tools.relevance_check
 
 bench-extract: $(STAMP)
 	$(PY) -m tools.bench_extract

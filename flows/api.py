@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from stancewatch.flows import steps
-from stancewatch.flows.config import Config, config_from_urls, load_config, with_overrides
+from stancewatch.flows.config import (
+    Config,
+    Settings,
+    check_overrides,
+    config_from_urls,
+    load_config,
+    with_overrides,
+)
 from stancewatch.flows.lifecycle import ProgressCallback, RunSummary
 from stancewatch.flows.pipeline import collect, get_classifier
 from stancewatch.flows.reclassify import reclassify as reclassify_window
@@ -44,16 +51,20 @@ def backfill(feeds: str | Path | Sequence[str], db: Path, *, since: date | str,
 
 
 def reclassify(db: Path, *, since: date | str, until: date | str, model: str | None = None,
-               actors_file: str | None = None, progress: ProgressCallback | None = None
-               ) -> RunSummary:
+               actors_file: str | None = None, include_gated: bool = False,
+               progress: ProgressCallback | None = None, **settings: Any) -> RunSummary:
+    """`settings`: device, precision, classify_threads (validated like the feeds file's)."""
+    checked = Settings(**check_overrides(settings, "setting"))
     return reclassify_window(db, _day(since, "since"), _day(until, "until"), model, actors_file,
+                             include_gated=include_gated, inference=checked.inference(),
                              progress=progress)
 
 
 def classify(texts: Sequence[str], *, date: date | str | None = None, model: str | None = None,
-             actors_file: str | None = None) -> list[SentenceStance]:
+             actors_file: str | None = None, **settings: Any) -> list[SentenceStance]:
     if isinstance(texts, str):
         raise TypeError("classify() takes a list of texts, not one string")
     day = None if date is None else _day(date, "date")
-    classifier = get_classifier(model, actors_file)
+    checked = Settings(**check_overrides(settings, "setting"))
+    classifier = get_classifier(model, actors_file, checked.inference())
     return classifier.classify_texts(list(texts), [day] * len(texts))

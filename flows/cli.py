@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import StancewatchError, UserError
+from stancewatch.models.inference import DEVICES
 from stancewatch.untrusted import for_terminal
 
 EXIT_USAGE = 2
@@ -38,14 +39,18 @@ def _quiet_environment() -> None:
 
 def _check_run_inputs(args: argparse.Namespace):
     """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
-    from stancewatch.flows.config import load_config
+    from stancewatch.flows.config import load_config, with_settings
     from stancewatch.models.classifier import model_version_for
+    from stancewatch.models.inference import resolve
     from stancewatch.warehouse.db import check_db_path, check_not_held
 
     config = load_config(Path(args.feeds))
     check_db_path(Path(args.db))
     check_not_held(Path(args.db))
     model_version_for(args.model or config.settings.model)
+    settings = with_settings(config.settings, device=args.device)
+    if settings.device != "auto":  # `cuda` on a machine without one: say so before the run
+        resolve(settings.inference())
     return config
 
 
@@ -54,7 +59,8 @@ def _print_summary(summary: dict) -> None:
     print(f"run {summary['run_id']} ({summary['flow']}) {summary['status']}: "
           f"feeds ok {stats['feeds_ok']}, not modified {stats['feeds_not_modified']}, "
           f"failed {stats['feeds_failed']}; articles new {stats['articles_new']}, "
-          f"duplicates {stats['duplicates']}, mentions {stats['mentions_new']}, "
+          f"duplicates {stats['duplicates']}, gated {stats['articles_gated']}, "
+          f"mentions {stats['mentions_new']}, "
           f"failures {stats['failures']}; HTTP requests {stats['http_requests']} "
           f"({stats['http_not_modified']} not modified); model {summary['model_version']}")
     for failure in summary["failures"][:20]:
@@ -68,28 +74,36 @@ def command_run(args: argparse.Namespace) -> int:
     _check_run_inputs(args)
     from stancewatch.flows.daily import daily_flow
 
-    summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model)
+    summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model, args.device)
     _print_summary(summary)
     return 0
 
 
 def command_backfill(args: argparse.Namespace) -> int:
-    _check_run_inputs(args)
+    config = _check_run_inputs(args)
     if args.until < args.since:
         raise UsageError(f"--until {args.until} is before --since {args.since}")
     if args.urls and not Path(args.urls).is_file():
         raise UsageError(f"--urls {args.urls}: no such file")
+    if args.include_gated and not args.reclassify:
+        raise UsageError("--include-gated only applies with --reclassify")
     if args.reclassify:
         from stancewatch.flows.daily import reclassify_flow
 
-        summary = reclassify_flow(args.db, args.since, args.until, args.model)
-        print(f"reclassified {summary['stats']['articles_seen']} articles "
-              f"({summary['stats']['mentions_new']} mentions) with {summary['model_version']}")
+        settings = config.settings
+        summary = reclassify_flow(args.db, args.since, args.until, args.model or settings.model,
+                                  args.include_gated, args.device or settings.device,
+                                  settings.precision, settings.classify_threads)
+        stats = summary["stats"]
+        gated = (f"; {stats['articles_gated']} gated articles left unclassified "
+                 "(--include-gated classifies them)" if stats["articles_gated"] else "")
+        print(f"reclassified {stats['articles_seen']} articles ({stats['mentions_new']} mentions) "
+              f"with {summary['model_version']}{gated}")
         return 0
     from stancewatch.flows.daily import backfill_flow
 
     summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
-                            args.allow_private_networks, args.model)
+                            args.allow_private_networks, args.model, args.device)
     _print_summary(summary)
     return 0
 
@@ -106,14 +120,17 @@ def command_serve(args: argparse.Namespace) -> int:
     daily_flow.serve(name=args.name, limit=1, global_limit=1, parameters={
         "feeds_file": feeds, "db_path": db_path,
         "allow_private_networks": args.allow_private_networks, "model": args.model,
+        "device": args.device,
     }, **schedule)
     return 0
 
 
 def command_classify(args: argparse.Namespace) -> int:
+    from stancewatch.flows.config import environment_settings, with_settings
     from stancewatch.models.classifier import load_classifier
 
-    classifier = load_classifier(args.model)
+    settings = with_settings(environment_settings(), device=args.device)
+    classifier = load_classifier(args.model or settings.model, inference=settings.inference())
     batch: list[tuple[object, str, date | None]] = []
 
     def flush() -> None:
@@ -193,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--allow-private-networks", action="store_true",
                          help="allow loopback/private/link-local addresses (local testing)")
         sub.add_argument("--model", help="classifier: artefact folder or hub model name")
+        device_option(sub)
+
+    def device_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--device", choices=DEVICES,
+                         help="where the classifier runs (default: the device setting, auto: "
+                              "CUDA when available)")
 
     run = commands.add_parser("run", help="run the daily flow once, now")
     feeds_and_db(run)
@@ -205,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--urls", help="file of article URLs, one per line")
     backfill.add_argument("--reclassify", action="store_true",
                           help="re-run the current classifier over stored articles in the window")
+    backfill.add_argument("--include-gated", action="store_true",
+                          help="with --reclassify: also classify the articles the relevance gate "
+                               "left unclassified")
     backfill.set_defaults(handler=command_backfill)
 
     serve = commands.add_parser("serve", help="serve the daily run as a scheduled deployment")
@@ -217,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help="classify JSON Lines {id, text} from stdin")
     classify.add_argument("--model", help="artefact folder or hub model name")
     classify.add_argument("--batch-size", type=int, default=64)
+    device_option(classify)
     classify.set_defaults(handler=command_classify)
 
     report = commands.add_parser("report", help="write report.html, report.md and extracts")

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from stancewatch.errors import ConfigError
 from stancewatch.extractors.http import FetchPolicy, setting
 from stancewatch.extractors.urls import parse_networks
+from stancewatch.models.inference import DEVICES, PRECISIONS, RUNTIMES, InferenceOptions
 
 __all__ = ["Config", "ConfigError", "FeedSpec", "Settings", "load_config", "settings_table"]
 
@@ -52,9 +53,26 @@ class Settings(FetchPolicy):
     actors_file: str | None = setting(None, "extra holder table (TOML or CSV), merged over the "
                                       "bundled one")
     report_dir: str | None = setting(None, "folder the daily run writes its report to")
+    relevance_gate: bool = setting(
+        True, "store articles that mention none of the terms in models/relevance.toml (NATO, "
+        "Ukraine, Kyiv, security guarantees …) unclassified (stored_articles.unclassified = "
+        "'gated'); false: classify every article")
+    device: str = setting("auto", "where the classifier runs: auto picks CUDA when torch sees a "
+                          "GPU, else the CPU", choices=DEVICES)
+    precision: str = setting(
+        "auto", "classifier arithmetic: auto is int8 on the CPU (attention projections, dynamic; "
+        "F_avg within 0.01 of fp32, models/README.md) and fp16 on CUDA; fp32 is the reference",
+        choices=PRECISIONS)
+    classify_threads: int = setting(0, "CPU threads for the classifier (0: one per core)", 0, 256)
+    runtime: str = setting("auto", "classifier runtime: auto is ONNX Runtime on the CPU (exported "
+                           "once per artefact into ~/.cache/stancewatch) and torch on CUDA",
+                           choices=RUNTIMES)
 
     def fetch_policy(self) -> FetchPolicy:
         return FetchPolicy(**{f.name: getattr(self, f.name) for f in fields(FetchPolicy)})
+
+    def inference(self) -> InferenceOptions:
+        return InferenceOptions(self.device, self.precision, self.classify_threads, self.runtime)
 
 
 @dataclass(frozen=True)
@@ -268,8 +286,17 @@ def _unique(feeds: Sequence[FeedSpec]) -> tuple[FeedSpec, ...]:
 
 def with_overrides(config: Config, **overrides: Any) -> Config:
     """CLI flags / API arguments win over the file and the environment; None: not given."""
-    given = check_overrides(overrides, "setting")
-    return replace(config, settings=replace(config.settings, **given))
+    return replace(config, settings=with_settings(config.settings, **overrides))
+
+
+def with_settings(settings: Settings, **overrides: Any) -> Settings:
+    """Settings with checked overrides (None: not given)."""
+    return replace(settings, **check_overrides(overrides, "setting"))
+
+
+def environment_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from STANCEWATCH_* variables alone (commands without a feeds file)."""
+    return Settings(**_environment_settings(os.environ if environ is None else environ))
 
 
 _PLACEHOLDER = re.compile(r"\{\{BASE:([\w-]+)\}\}")

@@ -18,6 +18,7 @@ from stancewatch.flows.config import Config, load_config, with_overrides
 from stancewatch.flows.lifecycle import RunSummary
 from stancewatch.flows.pipeline import collect, store_batch
 from stancewatch.flows.reclassify import reclassify
+from stancewatch.models.inference import InferenceOptions
 from stancewatch.warehouse import db
 
 
@@ -98,17 +99,18 @@ def publish(summary: RunSummary, config: Config) -> None:
                              description=f"stancewatch {summary.flow} run summary")
 
 
-def flow_config(feeds_file: str, allow_private_networks: bool, model: str | None) -> Config:
+def flow_config(feeds_file: str, allow_private_networks: bool, model: str | None,
+                device: str | None = None) -> Config:
     config = load_config(Path(feeds_file))
     return with_overrides(config, allow_private_networks=True if allow_private_networks else None,
-                          model=model)
+                          model=model, device=device)
 
 
 # ------------------------------------------------------------------------------ flows
 @flow(name="stancewatch-daily")
 def daily_flow(feeds_file: str, db_path: str, allow_private_networks: bool = False,
-               model: str | None = None) -> dict:
-    config = flow_config(feeds_file, allow_private_networks, model)
+               model: str | None = None, device: str | None = None) -> dict:
+    config = flow_config(feeds_file, allow_private_networks, model, device)
     summary = collect(config, Path(db_path), "daily", PrefectStages(),
                       prefect_flow_run_id=prefect_flow_run_id(), log=run_logger_line)
     publish(summary, config)
@@ -118,8 +120,8 @@ def daily_flow(feeds_file: str, db_path: str, allow_private_networks: bool = Fal
 @flow(name="stancewatch-backfill")
 def backfill_flow(feeds_file: str, db_path: str, since: date, until: date,
                   url_file: str | None = None, allow_private_networks: bool = False,
-                  model: str | None = None) -> dict:
-    config = flow_config(feeds_file, allow_private_networks, model)
+                  model: str | None = None, device: str | None = None) -> dict:
+    config = flow_config(feeds_file, allow_private_networks, model, device)
     summary = collect(config, Path(db_path), "backfill", PrefectStages(),
                       window=steps.window_bounds(since, until),
                       url_file=Path(url_file) if url_file else None, use_sitemaps=True,
@@ -129,8 +131,11 @@ def backfill_flow(feeds_file: str, db_path: str, since: date, until: date,
 
 
 @flow(name="stancewatch-reclassify")
-def reclassify_flow(db_path: str, since: date, until: date, model: str | None = None) -> dict:
-    summary = reclassify(Path(db_path), since, until, model, None,
+def reclassify_flow(db_path: str, since: date, until: date, model: str | None = None,
+                    include_gated: bool = False, device: str = "auto", precision: str = "auto",
+                    classify_threads: int = 0) -> dict:
+    summary = reclassify(Path(db_path), since, until, model, None, include_gated=include_gated,
+                         inference=InferenceOptions(device, precision, classify_threads),
                          prefect_flow_run_id=prefect_flow_run_id())
     run_logger_line(f"reclassified {summary.stats.articles_seen} articles with "
                     f"{summary.model_version}")

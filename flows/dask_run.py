@@ -64,6 +64,7 @@ class HandedOverBatch:
     folder: str
     articles: int
     mentions: int
+    gated: int = 0
     failures: list[FailureRecord] = field(default_factory=list)
     fetch_seconds: float = 0.0
     extract_seconds: float = 0.0
@@ -90,13 +91,15 @@ def process_batch_task(config: Config, candidates: list[steps.Candidate], run_id
     with Fetcher(config.settings.fetch_policy()) as fetcher:
         fetched = steps.fetch_pages(fetcher, candidates, config.settings)
     started = time.perf_counter()
-    classifier = get_classifier(config.settings.model, config.settings.actors_file)
+    classifier = get_classifier(config.settings.model, config.settings.actors_file,
+                                config.settings.inference())
     records = steps.build_records(classifier, fetched.pages, datetime.now(UTC), config.settings)
     classify_seconds = time.perf_counter() - started
     folder = db.write_parquet_batch(Path(handover_dir), run_id, number, records)
     return HandedOverBatch(
         number, str(folder), len(records), sum(len(r.mentions) for r in records),
-        fetched.failures, fetched.fetch_seconds, fetched.extract_seconds, classify_seconds,
+        sum(r.unclassified == "gated" for r in records), fetched.failures,
+        fetched.fetch_seconds, fetched.extract_seconds, classify_seconds,
         fetcher.counters.requests, fetcher.counters.not_modified)
 
 
@@ -179,6 +182,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
                     stats.articles_new += batch.articles
                     stats.duplicates += duplicates
                     stats.mentions_new += batch.mentions
+                    stats.articles_gated += batch.gated
                     stats.fetch_seconds += batch.fetch_seconds
                     stats.extract_seconds += batch.extract_seconds
                     stats.classify_seconds += batch.classify_seconds

@@ -21,21 +21,24 @@ from stancewatch.flows import steps
 from stancewatch.flows.config import Config
 from stancewatch.flows.lifecycle import ProgressCallback, RunSummary, run_lifecycle
 from stancewatch.models.classifier import StanceClassifier, load_classifier, model_version_for
+from stancewatch.models.inference import InferenceOptions
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import ArticleRecord, FailureRecord, FeedState
 
 Window = tuple[datetime, datetime]
 
-_CLASSIFIERS: dict[tuple[str | None, str | None], StanceClassifier] = {}
+_CLASSIFIERS: dict[tuple[str | None, str | None, InferenceOptions], StanceClassifier] = {}
 _CLASSIFIERS_LOCK = threading.Lock()
 
 
-def get_classifier(model: str | None, actors_file: str | None) -> StanceClassifier:
+def get_classifier(model: str | None, actors_file: str | None,
+                   inference: InferenceOptions | None = None) -> StanceClassifier:
     """Loaded once per process: a served deployment reuses it across scheduled runs."""
     with _CLASSIFIERS_LOCK:
-        key = (model, actors_file)
+        key = (model, actors_file, inference or InferenceOptions())
         if key not in _CLASSIFIERS:
-            _CLASSIFIERS[key] = load_classifier(model, Path(actors_file) if actors_file else None)
+            _CLASSIFIERS[key] = load_classifier(model, Path(actors_file) if actors_file else None,
+                                                key[2])
         return _CLASSIFIERS[key]
 
 
@@ -148,7 +151,8 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
                 done_pages += len(batches[number])
                 run.progress("pages", done_pages, len(fresh))
                 started = time.perf_counter()
-                classifier = (get_classifier(settings.model, settings.actors_file)
+                classifier = (get_classifier(settings.model, settings.actors_file,
+                                             settings.inference())
                               if fetched.pages else None)
                 records = (stages.classify(classifier, fetched.pages, datetime.now(UTC), settings)
                            if classifier else [])
@@ -160,6 +164,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
                 stats.duplicates += duplicates
                 stats.mentions_new += sum(len(r.mentions) for r in records)
                 stats.sentences_capped += sum(r.sentences_dropped for r in records)
+                stats.articles_gated += sum(r.unclassified == "gated" for r in records)
                 run.record_failures(fetched.failures, stored=True)
                 run.progress("articles", stats.articles_new, len(fresh))
                 run.log(f"batch {number + 1}/{len(batches)}: {stored} stored ({duplicates} "

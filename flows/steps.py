@@ -27,6 +27,7 @@ from stancewatch.flows.config import FeedSpec, Settings
 from stancewatch.models.aggregate import Mention, aggregate_article
 from stancewatch.models.classifier import StanceClassifier
 from stancewatch.models.interface import TOPICS
+from stancewatch.models.relevance import RelevanceRule, default_rule
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import (
     ArticleRecord,
@@ -370,10 +371,26 @@ def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequ
     return results
 
 
+def unclassified_reason(title: str | None, text: str, language: str | None,
+                        rule: RelevanceRule | None) -> str | None:
+    """Why an article is stored without stances: 'gated' when it mentions none of the
+    relevance terms (it cannot be on either topic), 'language' when it might be on topic but
+    is in a language the classifier does not read; None: classify it. The gate comes first,
+    so 'language' marks exactly the foreign articles worth a multilingual model."""
+    if rule is not None and not rule.may_be_relevant(title, text):
+        return "gated"
+    if (language or "en")[:2] not in CLASSIFIED_LANGUAGES:
+        return "language"
+    return None
+
+
 def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fetched_at: datetime,
                   settings: Settings | None = None) -> list[ArticleRecord]:
     """Pages → article records with sentences and stances. Copies (same canonical URL in the
-    batch) collapse into one record; non-English text is stored but not classified."""
+    batch) collapse into one record; articles the relevance gate rules out and text in other
+    languages are stored but not classified (`unclassified` says which)."""
+    settings = settings or Settings()
+    rule = default_rule() if settings.relevance_gate else None
     unique: dict[str, FetchedPage] = {}
     aliases: dict[str, set[str]] = {}
     for page in pages:
@@ -381,12 +398,13 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
         aliases.setdefault(page.canonical, set()).update(
             {page.candidate.canonical, canonical_url(page.final_url)})
     pages = list(unique.values())
-    cap = (settings or Settings()).max_sentences_per_article
+    cap = settings.max_sentences_per_article
     all_sentences = [split_sentences(page.extracted.text) for page in pages]
     sentences = [found[:cap] for found in all_sentences]
-    classifiable = [i for i, page in enumerate(pages)
-                    if (page.extracted.language or page.candidate.language or "en")[:2]
-                    in CLASSIFIED_LANGUAGES]
+    reasons = [unclassified_reason(page.extracted.title, page.extracted.text,
+                                   page.extracted.language or page.candidate.language, rule)
+               for page in pages]
+    classifiable = [i for i, reason in enumerate(reasons) if reason is None]
     classified = dict(zip(classifiable, classify_sentences(
         classifier, [sentences[i] for i in classifiable],
         [publication_day(pages[i]) for i in classifiable]), strict=True))
@@ -416,6 +434,7 @@ def build_records(classifier: StanceClassifier, pages: Sequence[FetchedPage], fe
             sentences_dropped=len(all_sentences[index]) - len(sentences[index]),
             published_local=page.extracted.published_local,
             extraction_mode=page.extracted.mode,
+            unclassified=reasons[index],
         ))
     return records
 

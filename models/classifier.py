@@ -13,6 +13,7 @@ from pathlib import Path
 
 from stancewatch.errors import UserError
 from stancewatch.models.holders import ActorTable, Holder, find_holder
+from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicStance
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -128,18 +129,20 @@ def model_version_for(model: str | None = None) -> str:
     return f"zero-shot:{target}"
 
 
-def load_scorer(model: str | None = None) -> TopicScorer:
+def load_scorer(model: str | None = None, inference: InferenceOptions | None = None
+                ) -> TopicScorer:
+    """The artefact (or hub model) on the configured device and precision."""
     from stancewatch.models.stance_model import FineTunedScorer, is_artefact
 
     target = _resolve_target(model)
     if is_artefact(target):
-        return FineTunedScorer(Path(target))
+        return FineTunedScorer(Path(target), inference=inference)
     if model is None:
         raise ModelLoadError(f"the bundled model is missing from {DEFAULT_MODEL} (run `make train`)")
     from stancewatch.models.zero_shot import UnsupportedModelError, ZeroShotScorer
 
     try:
-        return ZeroShotScorer(target)
+        return ZeroShotScorer(target, device=resolve(inference or InferenceOptions()).device)
     except UnsupportedModelError as exc:
         raise ModelLoadError(str(exc)) from exc
     except OSError as exc:
@@ -148,8 +151,9 @@ def load_scorer(model: str | None = None) -> TopicScorer:
             f"or has no such model ({str(exc).splitlines()[0][:160]})") from exc
 
 
-def load_classifier(model: str | None = None, actors_file: Path | None = None) -> StanceClassifier:
+def load_classifier(model: str | None = None, actors_file: Path | None = None,
+                    inference: InferenceOptions | None = None) -> StanceClassifier:
     paths = None
     if actors_file is not None:
         paths = [Path(__file__).resolve().parent / "actors.toml", actors_file]
-    return StanceClassifier(load_scorer(model), ActorTable.load(paths))
+    return StanceClassifier(load_scorer(model, inference), ActorTable.load(paths))

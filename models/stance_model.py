@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
+from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import LABELS, TOPICS
 
 META_FILE = "stancewatch.json"
@@ -74,38 +78,98 @@ def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
             layer.weight += (lora_b.float() @ lora_a.float()) * scaling
 
 
+def quantize_int8(network: nn.Module) -> nn.Module:
+    """Dynamic int8 quantisation of the attention projections (query, key, value, attention
+    output; the recipe of models/onnx_runtime.py, which is the default int8 path): CPU only.
+    torch marks torch.ao.quantization deprecated in favour of torchao; it still ships."""
+    import warnings
+
+    names = {name for name, module in network.named_modules() if isinstance(module, nn.Linear)
+             and re.search(r"\.attention\.(?:self\.(?:query|key|value)|output\.dense)$", name)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(network, names, dtype=torch.qint8)
+
+
+DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
+
+
 class FineTunedScorer:
     """TopicScorer for artefacts made by `models.train`."""
 
-    def __init__(self, folder: Path, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, batch_size: int | None = None, threads: int | None = None,
+                 inference: InferenceOptions | None = None) -> None:
         self.folder = Path(folder)
         meta = json.loads((self.folder / META_FILE).read_text())
         self.model_version: str = meta["model_version"]
-        self.batch_size = batch_size
+        options = inference or InferenceOptions()
         if threads:
-            torch.set_num_threads(threads)
+            options = replace(options, threads=threads)
+        self.inference = resolve(options)
+        self.batch_size = batch_size or self.inference.batch_size
+        if self.inference.threads:
+            torch.set_num_threads(self.inference.threads)
+        self.device = torch.device(self.inference.device)
         base = resolve_base(meta["base_model"])
         self.tokenizer = AutoTokenizer.from_pretrained(base)
+        self.onnx = None
+        if self.inference.runtime == "onnx":
+            from stancewatch.models.onnx_runtime import onnx_network
+
+            self.onnx = onnx_network(lambda: self._merged_network(base), self.folder, base,
+                                     self.inference.precision, self.inference.threads)
+            return
+        network = self._merged_network(base)
+        if self.inference.precision == "int8":
+            network = quantize_int8(network)
+        elif self.inference.precision in DTYPES:
+            network = network.to(DTYPES[self.inference.precision])
+        self.network = network.to(self.device)
+
+    def _merged_network(self, base: str) -> StanceNetwork:
+        """The base encoder with the adapter merged in and the heads loaded, fp32, eval."""
         encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
         _merge_lora(encoder, self.folder / "adapter")
-        self.network = StanceNetwork(encoder, encoder.config.hidden_size)
+        network = StanceNetwork(encoder, encoder.config.hidden_size)
         heads = load_file(str(self.folder / "heads.safetensors"))
-        self.network.heads.load_state_dict(heads)
-        self.network.eval()
+        network.heads.load_state_dict(heads)
+        return network.eval()
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
-        """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding."""
+        """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
+        On a GPU the logits stay on the device until the end, so the CPU tokenises batch k+1
+        while the GPU still runs batch k (kernel launches do not wait)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        results: list[dict[str, list[float]] | None] = [None] * len(texts)
+        if self.onnx is not None:
+            return self._score_onnx(texts, order)
+        pending: list[tuple[list[int], torch.Tensor]] = []
+        non_blocking = self.device.type == "cuda"
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 indices = order[start : start + self.batch_size]
                 batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
                                        max_length=MAX_LENGTH, return_tensors="pt")
-                logits = self.network(batch["input_ids"], batch["attention_mask"])
-                probabilities = torch.softmax(logits.float(), dim=-1).tolist()
-                for row, index in zip(probabilities, indices, strict=True):
+                logits = self.network(batch["input_ids"].to(self.device, non_blocking=non_blocking),
+                                      batch["attention_mask"].to(self.device,
+                                                                 non_blocking=non_blocking))
+                pending.append((indices, torch.softmax(logits.float(), dim=-1)))
+            results: list[dict[str, list[float]] | None] = [None] * len(texts)
+            for indices, probabilities in pending:  # the one synchronisation point
+                for row, index in zip(probabilities.cpu().tolist(), indices, strict=True):
                     results[index] = dict(zip(TOPICS, row, strict=True))
+        return results  # type: ignore[return-value]
+
+    def _score_onnx(self, texts: Sequence[str], order: list[int]) -> list[dict[str, list[float]]]:
+        results: list[dict[str, list[float]] | None] = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
+                                   max_length=MAX_LENGTH, return_tensors="np")
+            logits = self.onnx(batch["input_ids"], batch["attention_mask"])
+            exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            probabilities = (exponent / exponent.sum(axis=-1, keepdims=True)).tolist()
+            for row, index in zip(probabilities, indices, strict=True):
+                results[index] = dict(zip(TOPICS, row, strict=True))
         return results  # type: ignore[return-value]
 
 

@@ -28,10 +28,11 @@ class UnsupportedModelError(ValueError):
 
 
 class ZeroShotScorer:
-    def __init__(self, name_or_path: str, batch_size: int = 16) -> None:
+    def __init__(self, name_or_path: str, batch_size: int = 16, device: str = "cpu") -> None:
         self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        self.device = torch.device(device)
         self.model = AutoModelForSequenceClassification.from_pretrained(name_or_path)
-        self.model.eval()
+        self.model.eval().to(self.device)
         labels = {label.lower(): index for label, index in self.model.config.label2id.items()}
         entail = [i for label, i in labels.items() if label.startswith("entail")]
         contra = [i for label, i in labels.items() if label.startswith("contradict")]
@@ -51,9 +52,9 @@ class ZeroShotScorer:
                                        hypotheses[start : start + self.batch_size],
                                        padding=True, truncation=True, max_length=256,
                                        return_tensors="pt")
-                logits = self.model(**batch).logits
+                logits = self.model(**batch.to(self.device)).logits.float()
                 pair = logits[:, [self.entail_index, self.contra_index]]
-                scores += torch.softmax(pair, dim=-1)[:, 0].tolist()
+                scores += torch.softmax(pair, dim=-1)[:, 0].cpu().tolist()
         return scores
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:

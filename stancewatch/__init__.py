@@ -61,21 +61,23 @@ def backfill(feeds: str | Path | Sequence[str], db: str | Path, *, since: date |
 
 def reclassify(db: str | Path, *, since: date | str, until: date | str,
                model: str | None = None, **settings: Any) -> RunSummary:
-    """Re-run the current classifier over stored articles published in the window."""
+    """Re-run the current classifier over stored articles published in the window
+    (`include_gated=True`: also those the relevance gate left unclassified; `device=`,
+    `precision=` as in the settings)."""
     from stancewatch.flows import api
 
     return api.reclassify(Path(db), since=since, until=until, model=model, **settings)
 
 
 def classify(texts: Sequence[str], date: date | str | None = None, *,
-             model: str | None = None) -> list[SentenceStance]:
+             model: str | None = None, **settings: Any) -> list[SentenceStance]:
     """Stances on both topics and the holder for each text (a sentence or a paragraph).
 
     `date` (the article's date; today when absent) resolves titles such as "NATO's
     secretary general" to the person in office then."""
     from stancewatch.flows import api
 
-    return api.classify(texts, date=date, model=model)
+    return api.classify(texts, date=date, model=model, **settings)
 
 
 def report(db: str | Path, out: str | Path, **filters: Any) -> ReportFiles:

@@ -18,14 +18,18 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from stancewatch.models.classifier import DEFAULT_MODEL, load_classifier
-from stancewatch.models.interface import TOPICS
+from stancewatch.models.classifier import DEFAULT_MODEL, StanceClassifier, load_classifier
+from stancewatch.models.holders import ActorTable
+from stancewatch.models.inference import InferenceOptions
+from stancewatch.models.interface import TOPICS, SentenceStance
 from stancewatch.models.metrics import format_confusion, topic_report
 from tools.dataset import LabelledSentence, real_splits, test_set
 from tools.holders_eval import names_holder, same_holder
 
+REFERENCE = InferenceOptions(device="cpu", precision="fp32")  # the model card's figures
 
-def _day(row: LabelledSentence) -> date | None:
+
+def row_day(row: LabelledSentence) -> date | None:
     try:
         return date.fromisoformat(row.source_date) if row.source_date else None
     except ValueError:
@@ -43,13 +47,18 @@ def _stance_report(rows: list[LabelledSentence], predictions: list) -> dict[str,
     return report
 
 
-def evaluate(rows: list[LabelledSentence], classifier) -> dict[str, object]:
+def evaluate(rows: list[LabelledSentence], classifier: StanceClassifier) -> dict[str, object]:
     started = time.perf_counter()
-    predictions = classifier.classify_texts([row.text for row in rows], [_day(r) for r in rows])
+    predictions = classifier.classify_texts([row.text for row in rows], [row_day(r) for r in rows])
     seconds = time.perf_counter() - started
+    return report_for(rows, predictions, classifier.model_version, seconds, classifier.actors)
+
+
+def report_for(rows: list[LabelledSentence], predictions: list[SentenceStance],
+               model_version: str, seconds: float, actors: ActorTable) -> dict[str, object]:
     report = _stance_report(rows, predictions)
     held = [(row, p) for row, p in zip(rows, predictions, strict=True) if row.on_topic and row.actor]
-    named = [(row, p) for row, p in held if names_holder(row, classifier.actors)]
+    named = [(row, p) for row, p in held if names_holder(row, actors)]
     report["holder_accuracy"] = round(
         sum(same_holder(r.actor, p.actor) for r, p in held) / max(1, len(held)), 4)
     report["holder_accuracy_named"] = round(
@@ -65,7 +74,7 @@ def evaluate(rows: list[LabelledSentence], classifier) -> dict[str, object]:
             [rows[i] for i in ix], [predictions[i] for i in ix])["f_avg_mean"]}
         for kind, ix in sorted(by_type.items(), key=lambda kv: -len(kv[1]))}
     report["rows"] = len(rows)
-    report["model_version"] = classifier.model_version
+    report["model_version"] = model_version
     report["sentences_per_second"] = round(len(rows) / seconds, 1)
     return report
 
@@ -92,7 +101,7 @@ def main() -> None:
     parser.add_argument("--model", help="artefact folder or hub model (default: bundled)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    classifier = load_classifier(args.model)
+    classifier = load_classifier(args.model, inference=REFERENCE)
     real = real_splits()
     results = {"real_test": evaluate(real["test"], classifier),
                "real_dev": evaluate(real["dev"], classifier),

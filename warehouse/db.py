@@ -359,7 +359,7 @@ def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, p
     article_rows = {name: [] for name in (
         "article_id", "url", "source", "domain", "title", "author", "published_at", "language",
         "text", "content_hash", "simhash", "duplicate_of", "feed_url", "fetched_at", "run_id",
-        "published_local", "extraction_mode")}
+        "published_local", "extraction_mode", "unclassified")}
     aliases: dict[str, list] = {"url": [], "article_id": []}
     sentences: dict[str, list] = {"article_id": [], "sentence_index": [], "sentence": []}
     mentions: dict[str, list] = {name: [] for name in (
@@ -455,7 +455,8 @@ def load_parquet_batch(connection: duckdb.DuckDBPyConnection, run_id: str, folde
 
 def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence[str],
                     results: Sequence[tuple[Sequence, Sequence]], model_version: str) -> int:
-    """Swap the stances of stored articles for new ones (reclassification), atomically."""
+    """Swap the stances of stored articles for new ones (reclassification), atomically; the
+    articles count as classified from now on (unclassified cleared)."""
     mentions: dict[str, list] = {k: [] for k in (
         "article_id", "sentence_index", "topic", "stance", "confidence", "actor", "actor_group",
         "holder_rule")}
@@ -483,6 +484,7 @@ def replace_stances(connection: duckdb.DuckDBPyConnection, article_ids: Sequence
     try:
         with transaction(connection):
             connection.execute(load_sql("replace_stances"))
+            connection.execute(load_sql("mark_classified"))
     finally:
         for name in tables:
             connection.unregister(name)

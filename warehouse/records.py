@@ -49,6 +49,7 @@ class ArticleRecord:
     sentences_dropped: int = 0  # past max_sentences_per_article: neither stored nor classified
     published_local: date | None = None  # the page's own calendar day
     extraction_mode: str | None = None  # fast | full | recall (extractors.extract)
+    unclassified: str | None = None  # gated | language (why no stances); None: classified
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class RunStats:
     failures: int = 0
     mentions_new: int = 0
     sentences_capped: int = 0
+    articles_gated: int = 0
     http_requests: int = 0
     http_not_modified: int = 0
     fetch_seconds: float = 0.0

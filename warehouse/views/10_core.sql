@@ -2,7 +2,7 @@
 
 CREATE OR REPLACE VIEW articles AS
 SELECT article_id, url, source, title, author, published_at, language, text, duplicate_of,
-       published_local
+       published_local, unclassified
 FROM stored_articles;
 
 CREATE OR REPLACE VIEW mentions AS

@@ -1,0 +1,89 @@
+"""Where and how the classifier runs: device, precision and runtime selection (CI has no
+GPU, so the choice is tested as a decision: with and without CUDA), and the settings and
+flags that lead to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from stancewatch.flows.cli import build_parser, main
+from stancewatch.flows.config import ConfigError, Settings, environment_settings
+from stancewatch.models.inference import (
+    BATCH_SIZE,
+    InferenceError,
+    InferenceOptions,
+    cuda_available,
+    resolve,
+)
+
+
+@pytest.mark.parametrize("options, has_cuda, expected", [
+    (InferenceOptions(), True, ("cuda", "fp16", "torch")),
+    (InferenceOptions(), False, ("cpu", "int8", "onnx")),
+    (InferenceOptions(device="cpu"), True, ("cpu", "int8", "onnx")),
+    (InferenceOptions(device="cuda"), True, ("cuda", "fp16", "torch")),
+    (InferenceOptions(device="cuda", precision="bf16"), True, ("cuda", "bf16", "torch")),
+    (InferenceOptions(device="cuda", precision="fp32"), True, ("cuda", "fp32", "torch")),
+    (InferenceOptions(device="cpu", precision="fp32"), False, ("cpu", "fp32", "onnx")),
+    (InferenceOptions(device="cpu", runtime="torch"), False, ("cpu", "int8", "torch")),
+    (InferenceOptions(device="cpu", precision="fp16"), False, ("cpu", "fp16", "torch")),
+])
+def test_auto_picks_cuda_when_there_is_one(options, has_cuda, expected):
+    chosen = resolve(options, has_cuda=has_cuda, has_onnx=True)
+    assert (chosen.device, chosen.precision, chosen.runtime) == expected
+    assert chosen.batch_size == BATCH_SIZE[chosen.device]
+    assert BATCH_SIZE["cuda"] > BATCH_SIZE["cpu"]  # batches sized for the device
+
+
+def test_without_onnxruntime_the_cpu_runs_torch():
+    chosen = resolve(InferenceOptions(device="cpu"), has_cuda=False, has_onnx=False)
+    assert chosen.runtime == "torch"
+
+
+@pytest.mark.parametrize("options, message", [
+    (InferenceOptions(device="cuda"), "torch sees no CUDA GPU"),
+    (InferenceOptions(device="tpu"), "device must be one of"),
+    (InferenceOptions(precision="int4"), "precision must be one of"),
+    (InferenceOptions(runtime="onnx", precision="fp16", device="cpu"), "runtime = onnx runs"),
+])
+def test_impossible_choices_are_one_line_user_errors(options, message):
+    with pytest.raises(InferenceError, match=message):
+        resolve(options, has_cuda=False, has_onnx=True)
+
+
+def test_int8_is_cpu_only():
+    with pytest.raises(InferenceError, match="CPU only"):
+        resolve(InferenceOptions(device="cuda", precision="int8"), has_cuda=True)
+
+
+def test_cpu_choice_never_asks_torch_about_cuda(monkeypatch):
+    import stancewatch.models.inference as inference
+
+    monkeypatch.setattr(inference, "cuda_available", lambda: pytest.fail("asked"))
+    assert resolve(InferenceOptions(device="cpu"), has_onnx=True).device == "cpu"
+
+
+def test_settings_carry_the_choice():
+    settings = Settings(device="cpu", precision="fp32", classify_threads=1, runtime="torch")
+    assert settings.inference() == InferenceOptions("cpu", "fp32", 1, "torch")
+    assert environment_settings({"STANCEWATCH_DEVICE": "cuda"}).device == "cuda"
+    with pytest.raises(ConfigError, match="device must be one of auto, cpu, cuda"):
+        environment_settings({"STANCEWATCH_DEVICE": "gpu"})
+
+
+def test_device_flag_on_run_backfill_and_classify():
+    parser = build_parser()
+    for argv in (["run", "--feeds", "f", "--db", "d", "--device", "cpu"],
+                 ["backfill", "--feeds", "f", "--db", "d", "--since", "2025-01-01",
+                  "--until", "2025-01-02", "--device", "cuda"],
+                 ["classify", "--device", "auto"]):
+        assert parser.parse_args(argv).device == argv[-1]
+
+
+@pytest.mark.skipif(cuda_available(), reason="this machine has a GPU")
+def test_run_with_cuda_on_a_cpu_machine_fails_before_the_run(demo_feeds, tmp_path, capsys):
+    db_path = tmp_path / "w.duckdb"
+    code = main(["run", "--feeds", str(demo_feeds), "--db", str(db_path), "--device", "cuda"])
+    assert code == 2
+    assert "torch sees no CUDA GPU" in capsys.readouterr().err
+    assert not db_path.exists()
