@@ -65,7 +65,7 @@ server: $(STAMP)
 	PREFECT_HOME=$(CURDIR)/data/prefect-home $(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check stancewatch flows extractors models warehouse tests tools
+	$(VENV)/bin/ruff check stancewatch flows extractors models warehouse alerts tests tools
 
 clean:
 	rm -rf data .pytest_cache

@@ -43,11 +43,22 @@ def run(feeds: str | Path | Sequence[str], db: Path, *, progress: ProgressCallba
 
 
 def backfill(feeds: str | Path | Sequence[str], db: Path, *, since: date | str,
-             until: date | str, urls: str | Path | None = None,
+             until: date | str, urls: str | Path | None = None, alert: bool = False,
              progress: ProgressCallback | None = None, **settings: Any) -> RunSummary:
     window = steps.window_bounds(_day(since, "since"), _day(until, "until"))
     return collect(build_config(feeds, settings), db, "backfill", window=window,
-                   url_file=Path(urls) if urls else None, use_sitemaps=True, progress=progress)
+                   url_file=Path(urls) if urls else None, use_sitemaps=True, progress=progress,
+                   alert=alert)
+
+
+def alert_history(db: Path, *, since: date | str | None = None) -> list[dict[str, Any]]:
+    from stancewatch.alerts.selection import list_alerts
+    from stancewatch.warehouse.db import connect
+    from stancewatch.warehouse.report import check_views
+
+    with connect(db, read_only=True) as connection:
+        check_views(connection, db)
+        return list_alerts(connection, _day(since, "since") if since is not None else None)
 
 
 def reclassify(db: Path, *, since: date | str, until: date | str, model: str | None = None,

@@ -38,13 +38,16 @@ def _quiet_environment() -> None:
 
 
 def _check_run_inputs(args: argparse.Namespace):
-    """Validate feeds file and --db before any flow starts (exit 2 on problems)."""
-    from stancewatch.flows.config import load_config, with_settings
+    """Validate feeds file, alert channels' secrets and --db before any flow starts (exit 2
+    on problems)."""
+    from stancewatch.flows.config import check_alert_secrets, load_config, with_settings
     from stancewatch.models.classifier import model_version_for
     from stancewatch.models.inference import resolve
     from stancewatch.warehouse.db import check_db_path, check_not_held
 
     config = load_config(Path(args.feeds))
+    check_alert_secrets(config.alerting)
+    _check_prefect_channels(config)
     check_db_path(Path(args.db))
     check_not_held(Path(args.db))
     model_version_for(args.model or config.settings.model)
@@ -54,15 +57,34 @@ def _check_run_inputs(args: argparse.Namespace):
     return config
 
 
+def _check_prefect_channels(config) -> None:
+    """A channel naming a Prefect block needs a Prefect server to load it from; without one a
+    run starts a temporary server, which has no blocks."""
+    from stancewatch.alerts.configuration import PrefectBlockChannel
+
+    used = {name for watch in config.alerting.watches for name in watch.channels}
+    for channel in config.alerting.channels:
+        if isinstance(channel, PrefectBlockChannel) and channel.name in used:
+            from prefect.settings import PREFECT_API_URL
+
+            if not PREFECT_API_URL.value():
+                raise UsageError(f"channel {channel.name!r} names the Prefect block "
+                                 f"{channel.block!r}: set PREFECT_API_URL to the server that "
+                                 "holds it")
+
+
 def _print_summary(summary: dict) -> None:
     stats = summary["stats"]
+    alerts = (f"; alerts sent {stats['alerts_sent']}, failed {stats['alerts_failed']}"
+              if stats["alerts_sent"] or stats["alerts_failed"] else "")
     print(f"run {summary['run_id']} ({summary['flow']}) {summary['status']}: "
           f"feeds ok {stats['feeds_ok']}, not modified {stats['feeds_not_modified']}, "
           f"failed {stats['feeds_failed']}; articles new {stats['articles_new']}, "
           f"duplicates {stats['duplicates']}, gated {stats['articles_gated']}, "
           f"mentions {stats['mentions_new']}, "
           f"failures {stats['failures']}; HTTP requests {stats['http_requests']} "
-          f"({stats['http_not_modified']} not modified); model {summary['model_version']}")
+          f"({stats['http_not_modified']} not modified); model {summary['model_version']}"
+          f"{alerts}")
     for failure in summary["failures"][:20]:
         print(f"  failed [{failure['stage']}] {for_terminal(failure['url'], 200)}: "
               f"{for_terminal(failure['error'], 300)}")
@@ -87,6 +109,9 @@ def command_backfill(args: argparse.Namespace) -> int:
         raise UsageError(f"--urls {args.urls}: no such file")
     if args.include_gated and not args.reclassify:
         raise UsageError("--include-gated only applies with --reclassify")
+    if args.reclassify and args.alert:
+        raise UsageError("--alert does not apply to --reclassify (the next daily run alerts "
+                         "what a reclassification changed within alert_lookback_days)")
     if args.reclassify:
         from stancewatch.flows.daily import reclassify_flow
 
@@ -103,7 +128,7 @@ def command_backfill(args: argparse.Namespace) -> int:
     from stancewatch.flows.daily import backfill_flow
 
     summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
-                            args.allow_private_networks, args.model, args.device)
+                            args.allow_private_networks, args.model, args.device, args.alert)
     _print_summary(summary)
     return 0
 
@@ -196,6 +221,59 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _change_line(row: dict) -> str:
+    who = for_terminal(row["actor"], 60) + (f" ({for_terminal(row['actor_group'], 40)})"
+                                             if row.get("actor_group") else "")
+    move = (f"{row['from_stance']} → {row['to_stance']}" if row.get("from_stance")
+            else f"first: {row['to_stance']}")
+    return f"{row['changed_on']}  {who}  {row['topic']}  {move}"
+
+
+def command_alerts(args: argparse.Namespace) -> int:
+    from stancewatch.alerts.dispatch import preview_alerts
+    from stancewatch.alerts.selection import list_alerts
+    from stancewatch.warehouse.db import connect
+    from stancewatch.warehouse.report import check_views
+
+    if not args.dry_run:
+        if args.feeds:
+            raise UsageError("--feeds is only used with --dry-run")
+        with connect(Path(args.db), read_only=True) as connection:
+            check_views(connection, Path(args.db))
+            rows = list_alerts(connection, args.since)
+        for row in rows:
+            when = row["sent_at"] or row["last_attempt_at"] or row["created_at"]
+            error = f": {for_terminal(row['error'], 200)}" if row["error"] else ""
+            print(f"{row['alert_id']}  {_change_line(row)}  → {for_terminal(row['channel'], 40)} "
+                  f"{row['status']} {when:%Y-%m-%d %H:%M} ({row['attempts']} attempts){error}")
+        print(f"{len(rows)} alert deliveries" + (f" for changes since {args.since}"
+                                                 if args.since else ""))
+        return 0
+    if not args.feeds:
+        raise UsageError("--dry-run needs --feeds (the file with the watch lists)")
+    from datetime import UTC, datetime, timedelta
+
+    from stancewatch.flows.config import load_config
+
+    config = load_config(Path(args.feeds))
+    if not config.alerting.watches:
+        raise UsageError(f"{args.feeds} has no [[watch]] lists")
+    since = args.since or (datetime.now(UTC).date()
+                           - timedelta(days=config.settings.alert_lookback_days))
+    preview = preview_alerts(Path(args.db), config.alerting, since=since,
+                             max_attempts=config.settings.alert_max_attempts)
+    print(f"would send {len(preview.new)} new alerts (changes since {since}):")
+    for item in preview.new:
+        row = {**vars(item.alert)}
+        print(f"  {item.alert.alert_id}  {_change_line(row)}  → "
+              f"{', '.join(for_terminal(name, 40) for name in item.channels)}")
+    print(f"would retry {len(preview.due)} deliveries that earlier runs could not make:")
+    for delivery in preview.due:
+        print(f"  {delivery.alert.alert_id}  {_change_line(vars(delivery.alert))}  → "
+              f"{for_terminal(delivery.channel, 40)} ({delivery.attempts} attempts so far)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stancewatch",
@@ -231,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--include-gated", action="store_true",
                           help="with --reclassify: also classify the articles the relevance gate "
                                "left unclassified")
+    backfill.add_argument("--alert", action="store_true",
+                          help="send alerts for the watch lists' changes found in the window "
+                               "(default: record them as suppressed)")
     backfill.set_defaults(handler=command_backfill)
 
     serve = commands.add_parser("serve", help="serve the daily run as a scheduled deployment")
@@ -254,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--topic")
     report.add_argument("--source")
     report.set_defaults(handler=command_report)
+
+    alerts = commands.add_parser("alerts", help="list the alerts sent, or what the next run "
+                                 "would send (--dry-run)")
+    alerts.add_argument("--db", required=True)
+    alerts.add_argument("--since", type=_date, help="changes first seen on or after this day")
+    alerts.add_argument("--dry-run", action="store_true",
+                        help="what the next daily run would send; nothing is sent or recorded")
+    alerts.add_argument("--feeds", help="FEEDS.toml with the watch lists (with --dry-run)")
+    alerts.set_defaults(handler=command_alerts)
     return parser
 
 

@@ -120,12 +120,14 @@ def daily_flow(feeds_file: str, db_path: str, allow_private_networks: bool = Fal
 @flow(name="stancewatch-backfill")
 def backfill_flow(feeds_file: str, db_path: str, since: date, until: date,
                   url_file: str | None = None, allow_private_networks: bool = False,
-                  model: str | None = None, device: str | None = None) -> dict:
+                  model: str | None = None, device: str | None = None,
+                  alert: bool = False) -> dict:
     config = flow_config(feeds_file, allow_private_networks, model, device)
     summary = collect(config, Path(db_path), "backfill", PrefectStages(),
                       window=steps.window_bounds(since, until),
                       url_file=Path(url_file) if url_file else None, use_sitemaps=True,
-                      prefect_flow_run_id=prefect_flow_run_id(), log=run_logger_line)
+                      prefect_flow_run_id=prefect_flow_run_id(), log=run_logger_line,
+                      alert=alert)
     publish(summary, config)
     return summary.as_dict()
 

@@ -44,7 +44,7 @@ from stancewatch.flows.daily import (
     run_logger_line,
 )
 from stancewatch.flows.lifecycle import RunSummary, run_lifecycle
-from stancewatch.flows.pipeline import get_classifier
+from stancewatch.flows.pipeline import alert_step, get_classifier
 from stancewatch.models.classifier import model_version_for
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import ArticleRecord, FailureRecord
@@ -197,6 +197,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
                             f"({duplicates} duplicates), {len(batch.failures)} failed")
         # feed state last: a crash before this point re-reads the feeds next time
         run.save_feed_states(steps.feed_states_to_save(outcomes, run.failures))
+        alert_step(run, config)
     return run.summary(), loaded
 
 

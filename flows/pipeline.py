@@ -2,7 +2,8 @@
 
 `collect` drives the steps in flows/steps.py through a `Stages` object: `PlainStages`
 calls them directly (the Python API, no Prefect), `flows.daily.PrefectStages` runs them
-as Prefect tasks. Pages of batch k+1 are fetched while batch k is classified.
+as Prefect tasks. Pages of batch k+1 are fetched while batch k is classified. Once the
+articles are stored, `alert_step` tells the watch lists' channels who moved.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from stancewatch.extractors.http import Fetcher
 from stancewatch.extractors.urls import origin_of
 from stancewatch.flows import steps
 from stancewatch.flows.config import Config
-from stancewatch.flows.lifecycle import ProgressCallback, RunSummary, run_lifecycle
+from stancewatch.flows.lifecycle import ProgressCallback, Run, RunSummary, run_lifecycle
 from stancewatch.models.classifier import StanceClassifier, load_classifier, model_version_for
 from stancewatch.models.inference import InferenceOptions
 from stancewatch.warehouse import db
@@ -72,6 +73,28 @@ def store_batch(db_path: Path, run_id: str, records: list[ArticleRecord],
     return len(linked), sum(1 for record in linked if record.duplicate_of)
 
 
+def alert_step(run: Run, config: Config, window: Window | None = None, send: bool = True) -> None:
+    """After the run's articles are stored, still inside its lock: record the watch lists'
+    new changes and deliver them (alerts/dispatch.py). A daily run looks at changes whose
+    first day is within alert_lookback_days of today; a backfill at its window, and records
+    what it uncovers as suppressed unless asked to send (`send`, `--alert`). Channels that
+    fail are recorded and retried next run; they never fail the run."""
+    if not config.alerting.watches:
+        return
+    from stancewatch.alerts.dispatch import deliver_alerts
+
+    if window is None:
+        since = datetime.now(UTC).date() - timedelta(days=config.settings.alert_lookback_days)
+        until = None
+    else:
+        since, until = window[0].date(), (window[1] - timedelta(microseconds=1)).date()
+    outcome = deliver_alerts(run.db_path, config.alerting, run.run_id, since=since, until=until,
+                             send=send, max_attempts=config.settings.alert_max_attempts,
+                             log=run.log)
+    run.stats.alerts_sent += outcome.sent
+    run.stats.alerts_failed += outcome.failed
+
+
 class PlainStages:
     """The steps as plain function calls; page fetching runs one batch ahead in a thread."""
 
@@ -100,8 +123,10 @@ class PlainStages:
 def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None = None, *,
             window: Window | None = None, url_file: Path | None = None,
             use_sitemaps: bool = False, prefect_flow_run_id: str | None = None,
-            progress: ProgressCallback | None = None, log=None) -> RunSummary:
-    """Feeds (and for backfills sitemaps and a URL file) → articles → stances → warehouse."""
+            progress: ProgressCallback | None = None, log=None, alert: bool | None = None
+            ) -> RunSummary:
+    """Feeds (and for backfills sitemaps and a URL file) → articles → stances → warehouse →
+    alerts. `alert`: send alerts (default: a daily run does, a backfill does not)."""
     stages = stages or PlainStages()
     settings = config.settings
     # the model loads only when there is something to classify: a run with nothing new
@@ -174,6 +199,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             run.save_feed_states(steps.feed_states_to_save(outcomes, run.failures))
             stats.http_requests = fetcher.counters.requests
             stats.http_not_modified = fetcher.counters.not_modified
+            alert_step(run, config, window, send=window is None if alert is None else alert)
     finally:
         stages.close()
     return run.summary()

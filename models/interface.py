@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 TOPICS: tuple[str, ...] = ("membership", "guarantees")
+# How a topic is named to people (report headings, alert messages).
+TOPIC_LABELS: dict[str, str] = {"membership": "Ukraine joining NATO",
+                                "guarantees": "Security guarantees for Ukraine"}
 LABELS: tuple[str, ...] = ("favor", "against", "neutral", "none")
 
 

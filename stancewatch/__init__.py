@@ -7,6 +7,7 @@ The Python API (the CLI and the Prefect flows are thin layers over it)::
 
     summary = stancewatch.run("FEEDS.toml", "news.duckdb")          # the daily run, once
     stancewatch.backfill("FEEDS.toml", "news.duckdb", since="2025-01-01", until="2025-01-31")
+    stancewatch.alert_history("news.duckdb", since="2025-01-01")       # what was alerted
     stancewatch.classify(["Peskov said guarantees are premature."])   # -> [SentenceStance]
     stancewatch.report("news.duckdb", "report/", topic="membership")
     with stancewatch.connect("news.duckdb") as con:                    # read-only SQL
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __version__ = "0.2.0"
 __all__ = [
     "__version__",
+    "alert_history",
     "backfill",
     "classify",
     "connect",
@@ -52,11 +54,25 @@ def run(feeds: str | Path | Sequence[str], db: str | Path, **settings: Any) -> R
 
 
 def backfill(feeds: str | Path | Sequence[str], db: str | Path, *, since: date | str,
-             until: date | str, urls: str | Path | None = None, **settings: Any) -> RunSummary:
-    """Articles published in [since, until] from feeds, sitemaps and an optional URL file."""
+             until: date | str, urls: str | Path | None = None, alert: bool = False,
+             **settings: Any) -> RunSummary:
+    """Articles published in [since, until] from feeds, sitemaps and an optional URL file.
+
+    Changes of watched holders it uncovers are recorded as suppressed, never sent, unless
+    `alert=True`."""
     from stancewatch.flows import api
 
-    return api.backfill(feeds, Path(db), since=since, until=until, urls=urls, **settings)
+    return api.backfill(feeds, Path(db), since=since, until=until, urls=urls, alert=alert,
+                        **settings)
+
+
+def alert_history(db: str | Path, *, since: date | str | None = None) -> list[dict[str, Any]]:
+    """The `alerts` table: one dict per alert and channel (status, attempts, times, error),
+    for changes first seen on or after `since`. (The alerts library itself is the
+    subpackage `stancewatch.alerts`.)"""
+    from stancewatch.flows import api
+
+    return api.alert_history(Path(db), since=since)
 
 
 def reclassify(db: str | Path, *, since: date | str, until: date | str,

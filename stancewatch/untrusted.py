@@ -1,9 +1,10 @@
 """Text from the network on its way out: one rule per destination.
 
 Feed titles, URLs, outlet names, quoted sentences and error messages all come from pages
-an attacker may write. They reach a terminal, a spreadsheet (CSV extracts) or Markdown (the
-report and the Prefect artifact) only through these functions. HTML is escaped by
-warehouse.report's own `_e`.
+an attacker may write. They reach a terminal, a spreadsheet (CSV extracts), Markdown (the
+report and the Prefect artifact) or a chat service (alerts through Slack or Teams) only
+through these functions. HTML is escaped by warehouse.report's own `_e` and, in alert
+e-mails, by html.escape.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ def for_markdown(value: object) -> str:
     that could start markup (links, images, HTML, tables, emphasis) escaped."""
     text = " ".join(_CONTROL.sub("", str("" if value is None else value)).split())
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+# Slack reads <!channel>, <@U123> and <https://…|label> as mentions and links; Teams and
+# Slack read [label](url) as a link. Look-alike characters keep the text and lose the markup.
+_CHAT_MARKUP = str.maketrans({"<": "\u2039", ">": "\u203a", "[": "\u2045", "]": "\u2046"})
+
+
+def for_chat(value: object) -> str:
+    """One line for a chat service that reads its own markup: controls removed, angle and
+    square brackets replaced by look-alikes (‹ › ⁅ ⁆), so quoted text cannot ping a whole
+    channel or dress a link up as something else."""
+    return for_terminal(value).translate(_CHAT_MARKUP)
 
 
 def for_csv(value: str) -> str:

@@ -43,7 +43,7 @@ def test_classify_returns_stances_and_holders():
 
 def test_outside_the_checkout_only_stancewatch_is_importable(tmp_path):
     code = ("import importlib.util as u, stancewatch;"
-            "print([n for n in ('models','flows','warehouse','extractors') if u.find_spec(n)])")
+            "print([n for n in ('models','flows','warehouse','extractors','alerts') if u.find_spec(n)])")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The README's generated parts (CLI synopsis, settings table) match the code."""
+"""The README's generated parts (CLI synopsis, settings and alert-key tables) match the code."""
 
 from __future__ import annotations
 
@@ -12,5 +12,5 @@ def test_readme_generated_parts_are_current():
 
 def test_every_command_is_in_the_synopsis():
     text = README.read_text(encoding="utf-8")
-    for command in ("run", "backfill", "serve", "classify", "report"):
+    for command in ("run", "backfill", "serve", "classify", "report", "alerts"):
         assert f"stancewatch {command} " in text

@@ -4,6 +4,7 @@
     python -m tools.docs --check  # exit 1 when README.md is out of date (tests/test_docs.py)
 
 - the settings table (from flows.config.Settings: name, default, allowed range, purpose);
+- the watch-list and channel keys (from alerts/configuration.py, the same way);
 - the CLI synopsis (from flows.cli.build_parser).
 """
 
@@ -15,18 +16,34 @@ import sys
 from pathlib import Path
 
 from stancewatch.flows.cli import build_parser
-from stancewatch.flows.config import settings_table
+from stancewatch.flows.config import alert_keys_table, settings_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _default(default: object) -> str:
+    if default is None or default == () or default == "":
+        return "(none)"
+    if default == "required":
+        return "required"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    if isinstance(default, tuple):
+        default = list(default)
+    return f"`{default!r}`".replace("'", '"')
 
 
 def settings_markdown() -> str:
     lines = ["| setting | default | allowed | what it does |", "|---|---|---|---|"]
     for name, default, allowed, doc in settings_table():
-        shown = ("(none)" if default is None or default == ()
-                 else f"`{str(default).lower()}`" if isinstance(default, bool)
-                 else f"`{default!r}`".replace("'", '"'))
-        lines.append(f"| `{name}` | {shown} | {allowed} | {doc} |")
+        lines.append(f"| `{name}` | {_default(default)} | {allowed} | {doc} |")
+    return "\n".join(lines)
+
+
+def alert_keys_markdown() -> str:
+    lines = ["| table | key | default | allowed | what it does |", "|---|---|---|---|---|"]
+    for table, key, default, allowed, doc in alert_keys_table():
+        lines.append(f"| `{table}` | `{key}` | {_default(default)} | {allowed} | {doc} |")
     return "\n".join(lines)
 
 
@@ -43,7 +60,7 @@ def cli_synopsis() -> str:
     return "```text\n" + "\n".join(lines) + "\n```"
 
 
-SECTIONS = {"settings": settings_markdown, "cli": cli_synopsis}
+SECTIONS = {"settings": settings_markdown, "alert-keys": alert_keys_markdown, "cli": cli_synopsis}
 
 
 def render(text: str) -> str:

@@ -79,6 +79,8 @@ class RunStats:
     extract_seconds: float = 0.0
     classify_seconds: float = 0.0
     store_seconds: float = 0.0
+    alerts_sent: int = 0  # deliveries that succeeded in this run (one per alert and channel)
+    alerts_failed: int = 0  # deliveries that failed; retried by the next run
 
 
 @dataclass(frozen=True)

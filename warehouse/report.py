@@ -26,10 +26,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from stancewatch.errors import UserError
+from stancewatch.models.interface import TOPIC_LABELS
 from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown, for_terminal
 from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
-TOPICS = {"membership": "Ukraine joining NATO", "guarantees": "Security guarantees for Ukraine"}
+TOPICS = TOPIC_LABELS
 STANCES = ("favor", "against", "neutral", "mixed")
 STANCE_LABELS = {"favor": "Favor", "against": "Against", "neutral": "Neutral",
                  "mixed": "Mixed (both sides)"}

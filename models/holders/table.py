@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import difflib
 import os
 import re
 import tomllib
@@ -232,6 +233,17 @@ class ActorTable:
         """Holder for an alias or canonical name; case-insensitive as a fallback."""
         mention = mention.strip().replace("’", "'")
         return self._resolve(self._by_alias.get(mention) or self._lower_alias.get(mention.lower()))
+
+    def groups(self) -> list[str]:
+        """Every group a holder can be attributed to: the table's groups and every country
+        (a country speaks for itself: "Moscow insists" is Russia)."""
+        return sorted({h.group for h in self._holders.values() if h.group}
+                      | set(places().countries))
+
+    def closest(self, mention: str) -> Holder | None:
+        """The holder whose name or alias is spelled most like `mention` (error messages)."""
+        match = difflib.get_close_matches(mention, list(self._by_alias), n=1, cutoff=0.6)
+        return self._resolve(self._by_alias[match[0]]) if match else None
 
     def is_person(self, holder: Holder) -> bool:
         """People and institutions attach differently: "Orbán's aide" is not Orbán."""

@@ -6,5 +6,6 @@ UPDATE runs SET
     http_requests = $http_requests, http_not_modified = $http_not_modified,
     fetch_seconds = $fetch_seconds, extract_seconds = $extract_seconds,
     classify_seconds = $classify_seconds, store_seconds = $store_seconds,
-    sentences_capped = $sentences_capped, articles_gated = $articles_gated
+    sentences_capped = $sentences_capped, articles_gated = $articles_gated,
+    alerts_sent = $alerts_sent, alerts_failed = $alerts_failed
 WHERE run_id = $run_id;

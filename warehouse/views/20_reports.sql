@@ -187,7 +187,11 @@ SELECT * FROM source_stances_in(NULL, NULL, NULL, NULL);
 -- the topic and a dominant stance (ties are skipped, so favor, tie, against is one shift).
 -- changed_on is the first day of the new week with a mention carrying the new stance;
 -- evidence holds up to stance_shift_evidence_limit() of those sentences.
-CREATE OR REPLACE MACRO stance_shifts_in(since_day, until_day, only_topic, only_source) AS TABLE
+-- With with_first = true, an actor's first qualifying week is a change too (a first
+-- position: from_stance, from_period, from_mentions and from_total are NULL); the flag is a
+-- constant, so stance_shifts pays nothing for it.
+CREATE OR REPLACE MACRO stance_changes_with(since_day, until_day, only_topic, only_source,
+                                            with_first) AS TABLE
 WITH qualifying AS (
     SELECT actor, actor_group, topic, period, dominant_stance AS stance,
            CASE dominant_stance WHEN 'favor' THEN favor WHEN 'against' THEN against
@@ -208,7 +212,7 @@ WITH qualifying AS (
            period AS to_period, from_mentions, stance_mentions AS to_mentions,
            from_total, mentions AS to_total
     FROM paired
-    WHERE from_stance IS NOT NULL AND from_stance <> stance
+    WHERE CASE WHEN from_stance IS NULL THEN with_first ELSE from_stance <> stance END
 ), evidence_sentences AS (
     -- The same sentence quoted by several outlets is one piece of evidence: its best copy.
     SELECT s.actor, s.topic, s.to_period, t.sentence, min(m.day) AS first_day,
@@ -238,5 +242,15 @@ SELECT s.actor, s.topic, s.from_stance, s.to_stance, e.changed_on, e.evidence,
 FROM shifts AS s
 JOIN evidence AS e USING (actor, topic, to_period);
 
+CREATE OR REPLACE MACRO stance_shifts_in(since_day, until_day, only_topic, only_source) AS TABLE
+SELECT * FROM stance_changes_with(since_day, until_day, only_topic, only_source, false);
+
 CREATE OR REPLACE VIEW stance_shifts AS
 SELECT * FROM stance_shifts_in(NULL, NULL, NULL, NULL);
+
+-- Shifts and first positions: what alerts are made of (alerts/, queries/alert_*.sql).
+CREATE OR REPLACE MACRO stance_changes_in(since_day, until_day, only_topic, only_source) AS TABLE
+SELECT * FROM stance_changes_with(since_day, until_day, only_topic, only_source, true);
+
+CREATE OR REPLACE VIEW stance_changes AS
+SELECT * FROM stance_changes_in(NULL, NULL, NULL, NULL);
