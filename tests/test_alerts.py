@@ -370,7 +370,7 @@ def write(tmp_path: Path, text: str, name: str = "feeds.toml") -> Path:
 def test_watch_lists_are_read_and_holders_canonicalised(tmp_path):
     config = load_config(write(tmp_path, WATCH_FILE), environ={})
     (watch,) = config.alerting.watches
-    assert watch.holders == ("Viktor Orbán", "Robert Fico", "U.S. administration", "Kremlin",
+    assert watch.holders == ("Viktor Orbán", "Robert Fico", "White House", "Kremlin",
                              "Recep Tayyip Erdoğan")
     assert watch.groups == ("Turkey",) and watch.topics == ("membership",)
     assert watch.min_mentions == 3 and watch.channels == ("hook", "digest")
