@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import StancewatchError, UserError
+from stancewatch.models.topics import topic_labels, topic_names
 from stancewatch.untrusted import for_terminal
 
 EXIT_USAGE = 2
@@ -167,8 +168,6 @@ def command_classify(args: argparse.Namespace) -> int:
 def command_report(args: argparse.Namespace) -> int:
     from stancewatch.warehouse.report import write_report
 
-    if args.topic and args.topic not in ("membership", "guarantees"):
-        raise UsageError(f"--topic must be membership or guarantees, not {args.topic!r}")
     files = write_report(Path(args.db), Path(args.out), since=args.since, until=args.until,
                          topic=args.topic, source=args.source)
     print(f"report written: {files.html}")
@@ -178,7 +177,7 @@ def command_report(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stancewatch",
-        description="Stances on security guarantees for Ukraine and Ukraine's NATO membership, "
+        description=f"Stances on {' and '.join(topic_labels().values())} (models/topics.toml), "
                     "from news feeds to a DuckDB warehouse.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -220,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True)
     report.add_argument("--since", type=_date)
     report.add_argument("--until", type=_date)
-    report.add_argument("--topic")
+    report.add_argument("--topic", choices=topic_names(), help="one topic only")
     report.add_argument("--source")
     report.set_defaults(handler=command_report)
     return parser

@@ -18,6 +18,7 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
+from stancewatch.errors import UserError
 from stancewatch.models.interface import LABELS, TOPICS
 
 META_FILE = "stancewatch.json"
@@ -36,6 +37,10 @@ def resolve_base(name: str) -> str:
 
         return str(get_model_path())
     return name
+
+
+class ArtefactTopicsError(UserError):
+    """The artefact's heads are not the topics of models/topics.toml."""
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -81,6 +86,11 @@ class FineTunedScorer:
         self.folder = Path(folder)
         meta = json.loads((self.folder / META_FILE).read_text())
         self.model_version: str = meta["model_version"]
+        trained_on = tuple(meta.get("topics", TOPICS))
+        if trained_on != TOPICS:
+            raise ArtefactTopicsError(
+                f"{self.folder} has heads for {', '.join(trained_on)} but models/topics.toml "
+                f"lists {', '.join(TOPICS)}: retrain (`make train`) or use a matching artefact")
         self.batch_size = batch_size
         if threads:
             torch.set_num_threads(threads)

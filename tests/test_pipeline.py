@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from stancewatch.models.interface import TOPICS
 from stancewatch.warehouse.db import run_lock
 
 
@@ -83,7 +84,7 @@ def test_sentences_traceable_and_mentions_valid(demo_run):
                 "HAVING max(sentence_index) + 1 <> count(*)")
     assert gaps == []
     values = rows(db_path, "SELECT DISTINCT topic, stance FROM mentions")
-    assert {t for t, _ in values} <= {"membership", "guarantees"}
+    assert {t for t, _ in values} <= set(TOPICS)
     assert {s for _, s in values} <= {"favor", "against", "neutral"}
     article_values = rows(db_path, "SELECT DISTINCT stance FROM article_stances")
     assert {s for (s,) in article_values} <= {"favor", "against", "neutral", "mixed"}

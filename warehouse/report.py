@@ -26,16 +26,19 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from stancewatch.errors import UserError
+from stancewatch.models.topics import load_topics, topic_labels
 from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown, for_terminal
 from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
-TOPICS = {"membership": "Ukraine joining NATO", "guarantees": "Security guarantees for Ukraine"}
+TOPICS = topic_labels()  # name -> label, from the topic registry (models/topics.toml)
 STANCES = ("favor", "against", "neutral", "mixed")
 STANCE_LABELS = {"favor": "Favor", "against": "Against", "neutral": "Neutral",
                  "mixed": "Mixed (both sides)"}
 STANCE_COLOURS = {"favor": "#2e7d32", "against": "#c62828", "neutral": "#9e9e9e",
                   "mixed": "#f0a500"}
-TOPIC_COLOURS = {"membership": "#1f5fa8", "guarantees": "#7b4fa0"}
+TOPIC_COLOURS = {topic.name: topic.colour for topic in load_topics()}
+REPORT_TITLE = "Stance trends: " + " and ".join(
+    label[:1].lower() + label[1:] if index else label for index, label in enumerate(TOPICS.values()))
 TEMPLATE_PATH = PACKAGE_DIR / "report_template.html"
 TOP_SHIFTS = 10
 TOP_OUTLETS = 12
@@ -157,6 +160,18 @@ def _query(connection: duckdb.DuckDBPyConnection, name: str,
     return connection.sql(load_sql(name), params=params or None).to_arrow_table()
 
 
+def _topic_columns(table: pa.Table) -> pa.Table:
+    """report_volume's per-topic counts (a MAP) as one `<topic>_articles` column per topic
+    of the registry, in its order: flat columns for the CSV extract and the chart."""
+    position = table.schema.get_field_index("topic_articles")
+    counts = [dict(entry or []) for entry in table.column("topic_articles").to_pylist()]
+    table = table.remove_column(position)
+    for offset, topic in enumerate(TOPICS):
+        table = table.add_column(position + offset, f"{topic}_articles",
+                                 pa.array([count.get(topic, 0) for count in counts], pa.int64()))
+    return table
+
+
 def check_views(connection: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """A read-only reader cannot create views: say so when the file predates them."""
     try:
@@ -179,6 +194,8 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, filters: ReportFilte
     for name in names:
         query, filtered = REPORT_QUERIES[name]
         tables[name] = _query(connection, query, params if filtered else None)
+    if "volume" in tables:
+        tables["volume"] = _topic_columns(tables["volume"])
     settings = _query(connection, "report_settings").to_pylist()[0]
     return ReportData(filters, datetime.now(UTC).replace(microsecond=0), overview, tables,
                       min_mentions=settings["min_mentions"])
@@ -702,6 +719,12 @@ def _health_html(data: ReportData) -> str:
     return "".join(parts)
 
 
+def _topics_html() -> str:
+    """The header's list of what is covered: each topic's label and description."""
+    return "".join(f"<li><b>{_e(topic.label)}</b>: {_e(topic.description)}</li>"
+                   for topic in load_topics())
+
+
 def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
     """The whole page as one string: pure, so tests can render without a warehouse."""
     topics = _topics(data.filters)
@@ -740,7 +763,7 @@ def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
     extracts = ", ".join(f"<code>extracts/{_e(name)}</code>" for name in extract_names)
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     return template.substitute(
-        title="Stance trends: Ukraine in NATO and security guarantees",
+        title=_e(REPORT_TITLE), topics=_topics_html(),
         filters=_e(data.filters.describe()), generated=_e(_when(data.generated_at)),
         nav=nav, body=body,
         extracts=extracts or "none", min_mentions=str(data.min_mentions))
@@ -827,7 +850,7 @@ def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
                     short: bool = False, run_id: str | None = None) -> str:
     o = data.overview
     h = "#" if short else ""  # the summary sits under the flow's own heading
-    lines = [f"{h}# Stance trends: Ukraine in NATO and security guarantees", "",
+    lines = [f"{h}# {_md(REPORT_TITLE)}", "",
              f"_Generated {_when(data.generated_at)}; {_md(data.filters.describe())}._", ""]
     if o.articles == 0:
         lines += ["**No data yet**: the warehouse holds no articles"
