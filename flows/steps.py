@@ -24,13 +24,12 @@ from stancewatch.extractors.sentences import split_sentences
 from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
 from stancewatch.extractors.urls import canonical_url, domain_of, pick_canonical
 from stancewatch.flows.config import FeedSpec, Settings
-from stancewatch.models.aggregate import Mention, aggregate_article
+from stancewatch.models.aggregate import ArticleStance, Mention, aggregate_article
 from stancewatch.models.classifier import StanceClassifier
 from stancewatch.models.interface import TOPICS
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import (
     ArticleRecord,
-    ArticleStanceRecord,
     FailureRecord,
     FeedState,
     MentionRecord,
@@ -338,14 +337,12 @@ def _mentions_from(stances: Sequence) -> list[MentionRecord]:
     return mentions
 
 
-def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStanceRecord]:
-    aggregated = aggregate_article(
-        [Mention(m.topic, m.stance, m.confidence) for m in mentions], TOPICS)
-    return [ArticleStanceRecord(a.topic, a.stance, a.confidence, a.mentions) for a in aggregated]
+def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStance]:
+    return aggregate_article([Mention(m.topic, m.stance, m.confidence) for m in mentions], TOPICS)
 
 
 def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequence[Sequence[str]]
-                       ) -> list[tuple[list[MentionRecord], list[ArticleStanceRecord]]]:
+                       ) -> list[tuple[list[MentionRecord], list[ArticleStance]]]:
     """One model call for the whole batch; holders resolved per article (context)."""
     flat = [sentence for sentences in sentences_per_article for sentence in sentences]
     scores = classifier.scorer.score(flat)

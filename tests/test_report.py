@@ -33,8 +33,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from stancewatch.models.aggregate import ArticleStance  # noqa: E402
 from stancewatch.warehouse.db import WarehouseError, connect, replace_stances  # noqa: E402
-from stancewatch.warehouse.records import ArticleStanceRecord, FailureRecord, MentionRecord  # noqa: E402
+from stancewatch.warehouse.records import FailureRecord, MentionRecord  # noqa: E402
 from stancewatch.warehouse.report import (  # noqa: E402
     ReportFilterError,
     ReportFilters,
@@ -305,8 +306,8 @@ def test_trend_mention_facts_follow_stores_reclassification_and_copies(tmp_path:
             MentionRecord(3, "membership", "none", 0.5, None, None),  # off topic: left out
         ]
         replace_stances(connection, [dated.article_id, undated.article_id], [
-            (reclassified, [ArticleStanceRecord("guarantees", "against", 0.7, 1),
-                            ArticleStanceRecord("membership", "favor", 0.8, 1)]),
+            (reclassified, [ArticleStance("guarantees", "against", 0.7, 1),
+                            ArticleStance("membership", "favor", 0.8, 1)]),
             ([], []),  # the undated article has no on-topic sentence any more
         ], "model-2")
         after_reclassify = facts(connection)

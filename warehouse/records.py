@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from stancewatch.models.aggregate import ArticleStance  # an article's stance, as aggregated
+
 
 @dataclass(frozen=True)
 class MentionRecord:
@@ -14,14 +16,6 @@ class MentionRecord:
     confidence: float
     actor: str | None
     actor_group: str | None
-
-
-@dataclass(frozen=True)
-class ArticleStanceRecord:
-    topic: str
-    stance: str
-    confidence: float
-    mentions: int
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ class ArticleRecord:
     fetched_at: datetime
     sentences: list[str]
     mentions: list[MentionRecord]
-    stances: list[ArticleStanceRecord]
+    stances: list[ArticleStance]
     model_version: str
     aliases: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
