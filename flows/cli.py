@@ -8,6 +8,7 @@ import os
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def _date(value: str) -> date:
 
 def _quiet_environment() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # INFO in a run's log only
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
@@ -48,6 +49,29 @@ def _check_run_inputs(args: argparse.Namespace):
     check_not_held(Path(args.db))
     model_version_for(args.model or config.settings.model)
     return config
+
+
+def _run_log_path(args: argparse.Namespace) -> Path:
+    return Path(args.log) if args.log else Path(f"{args.db}.log")
+
+
+def _output(args: argparse.Namespace, headline: str, labels: dict[str, str] | None = None):
+    """The run's terminal side: progress (or none) and logging into the run log."""
+    from stancewatch.flows.terminal import STAGE_LABELS, run_output
+
+    args.run_log = _run_log_path(args)
+    return run_output(args.run_log, headline, quiet=args.quiet, json_output=args.json,
+                      debug=args.debug, labels=labels or STAGE_LABELS)
+
+
+def _finish(args: argparse.Namespace, summary: dict, text: Callable[[dict], None]) -> int:
+    """The summary: one JSON object (--json), nothing (--quiet), or lines for a person."""
+    if args.json:
+        print(json.dumps({**summary, "run_log": str(args.run_log)}, default=str,
+                         ensure_ascii=False))
+    elif not args.quiet:
+        text(summary)
+    return 0
 
 
 def _print_summary(summary: dict) -> None:
@@ -69,9 +93,10 @@ def command_run(args: argparse.Namespace) -> int:
     _check_run_inputs(args)
     from stancewatch.flows.daily import daily_flow
 
-    summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model)
-    _print_summary(summary)
-    return 0
+    with _output(args, f"stancewatch run --db {args.db}") as progress:
+        summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model,
+                             progress=progress)
+    return _finish(args, summary, _print_summary)
 
 
 def command_backfill(args: argparse.Namespace) -> int:
@@ -83,16 +108,19 @@ def command_backfill(args: argparse.Namespace) -> int:
     if args.reclassify:
         from stancewatch.flows.daily import reclassify_flow
 
-        summary = reclassify_flow(args.db, args.since, args.until, args.model)
-        print(f"reclassified {summary['stats']['articles_seen']} articles "
-              f"({summary['stats']['mentions_new']} mentions) with {summary['model_version']}")
-        return 0
+        with _output(args, f"stancewatch backfill --reclassify --db {args.db}",
+                     {"articles": "articles reclassified"}) as progress:
+            summary = reclassify_flow(args.db, args.since, args.until, args.model,
+                                      progress=progress)
+        return _finish(args, summary, lambda summary: print(
+            f"reclassified {summary['stats']['articles_seen']} articles "
+            f"({summary['stats']['mentions_new']} mentions) with {summary['model_version']}"))
     from stancewatch.flows.daily import backfill_flow
 
-    summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
-                            args.allow_private_networks, args.model)
-    _print_summary(summary)
-    return 0
+    with _output(args, f"stancewatch backfill --db {args.db}") as progress:
+        summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
+                                args.allow_private_networks, args.model, progress=progress)
+    return _finish(args, summary, _print_summary)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -189,8 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="allow loopback/private/link-local addresses (local testing)")
         sub.add_argument("--model", help="classifier: artefact folder or hub model name")
 
+    def output_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--quiet", "-q", action="store_true",
+                         help="print nothing on success (errors still go to stderr)")
+        sub.add_argument("--json", action="store_true",
+                         help="print the run summary as one JSON object on stdout")
+        sub.add_argument("--log", help="run log file for library and Prefect logging "
+                                       "(default: the --db path + .log)")
+
     run = commands.add_parser("run", help="run the daily flow once, now")
     feeds_and_db(run)
+    output_options(run)
     run.set_defaults(handler=command_run)
 
     backfill = commands.add_parser("backfill", help="collect articles published in a date window")
@@ -200,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--urls", help="file of article URLs, one per line")
     backfill.add_argument("--reclassify", action="store_true",
                           help="re-run the current classifier over stored articles in the window")
+    output_options(backfill)
     backfill.set_defaults(handler=command_backfill)
 
     serve = commands.add_parser("serve", help="serve the daily run as a scheduled deployment")
@@ -235,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except StancewatchError as exc:
-        print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
+        print(f"stancewatch: {for_terminal(exc)}{_see_log(args)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -243,8 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"stancewatch: run failed: {exc.__class__.__name__}: {for_terminal(exc, 500)} "
-              "(use --debug for the traceback)", file=sys.stderr)
+              f"(use --debug for the traceback){_see_log(args)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _see_log(args: argparse.Namespace) -> str:
+    run_log = getattr(args, "run_log", None)
+    return f" [run log: {for_terminal(run_log, 300)}]" if run_log else ""
 
 
 if __name__ == "__main__":

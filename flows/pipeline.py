@@ -43,7 +43,7 @@ class Stages(Protocol):
     """How each step runs: plain calls, or Prefect tasks."""
 
     def poll_feeds(self, fetcher: Fetcher, config: Config, states: dict[str, FeedState],
-                   conditional: bool) -> list[steps.FeedOutcome]: ...
+                   conditional: bool, progress: ProgressCallback) -> list[steps.FeedOutcome]: ...
 
     def sitemaps(self, fetcher: Fetcher, origins: list[str], window: Window,
                  settings: steps.Settings) -> tuple[list[steps.Candidate], list[FailureRecord]]: ...
@@ -75,8 +75,9 @@ class PlainStages:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancewatch-fetch")
 
-    def poll_feeds(self, fetcher, config, states, conditional):
-        return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional)
+    def poll_feeds(self, fetcher, config, states, conditional, progress):
+        return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional,
+                                progress)
 
     def sitemaps(self, fetcher, origins, window, settings):
         return steps.sitemap_candidates(fetcher, origins, *window, settings)
@@ -111,8 +112,8 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             stats = run.stats
             started = time.perf_counter()
             run.progress("feeds", 0, len(config.feeds))
-            outcomes = stages.poll_feeds(fetcher, config, run.feed_states(), window is None)
-            run.progress("feeds", len(outcomes), len(config.feeds))
+            outcomes = stages.poll_feeds(fetcher, config, run.feed_states(), window is None,
+                                         run.progress)
             candidates = [c for outcome in outcomes for c in outcome.candidates]
             failures = [f for outcome in outcomes for f in outcome.failures]
             steps.count_feed_outcomes(stats, outcomes)
@@ -139,6 +140,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             pending = stages.fetch_pages(fetcher, batches[0], config, window) if batches else None
             done_pages = 0
             run.progress("pages", 0, len(fresh))
+            run.progress("articles", 0, len(fresh))
             for number in range(len(batches)):
                 fetched = pending.result()
                 pending = (stages.fetch_pages(fetcher, batches[number + 1], config, window)

@@ -5,6 +5,7 @@ Flows in flows/daily.py call them as tasks; the benchmark calls them directly.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ from stancewatch.extractors.sentences import split_sentences
 from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
 from stancewatch.extractors.urls import canonical_url, domain_of, pick_canonical
 from stancewatch.flows.config import FeedSpec, Settings
+from stancewatch.flows.lifecycle import ProgressCallback
 from stancewatch.models.aggregate import ArticleStance, Mention, aggregate_article
 from stancewatch.models.classifier import StanceClassifier
 from stancewatch.models.interface import TOPICS
@@ -156,11 +158,23 @@ def summarize_skipped(skipped: Sequence[tuple[str, str]], examples: int = 3) -> 
 
 
 def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, FeedState],
-               settings: Settings, conditional: bool = True) -> list[FeedOutcome]:
+               settings: Settings, conditional: bool = True,
+               progress: ProgressCallback | None = None) -> list[FeedOutcome]:
+    """Every feed, `fetch_workers` at a time; progress("feeds", done, total) as each ends."""
+    lock = threading.Lock()
+    done = 0
+
+    def poll(feed: FeedSpec) -> FeedOutcome:
+        nonlocal done
+        outcome = poll_feed(fetcher, feed, states.get(feed.url), settings, conditional)
+        if progress is not None:
+            with lock:
+                done += 1
+                progress("feeds", done, len(feeds))
+        return outcome
+
     with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
-        return list(pool.map(
-            lambda feed: poll_feed(fetcher, feed, states.get(feed.url), settings, conditional),
-            feeds))
+        return list(pool.map(poll, feeds))
 
 
 def count_feed_outcomes(stats: RunStats, outcomes: Sequence[FeedOutcome]) -> None:
