@@ -5,7 +5,9 @@ Python API (flows/pipeline.py), with every step as a Prefect task that handles a
 batch (never one task per article or sentence), and publishes a summary artifact.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect validates a flow's parameters
+# against its annotations, and a deployment loads the flow without this module's names,
+# so they must be objects already, not strings to resolve.
 
 from datetime import date, datetime
 from pathlib import Path
