@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo test faults train eval bench-model bench bench-extract bench-warehouse server lint clean
+.PHONY: install demo test test-fast faults train eval bench-model bench bench-extract bench-warehouse server lint clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# the unit layer: no Prefect run, no model, no browser (tests marked `slow` are left out)
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
 
 faults: $(STAMP)
 	$(PY) -m tests.fault_suite

@@ -601,6 +601,7 @@ def assert_nothing_left(run: BrowserRun, proxy: RecordingProxy) -> None:
     assert strays == [], f"requests that no NetLog entry explains: {strays}"
 
 
+@pytest.mark.slow
 def test_the_check_catches_a_page_that_fetches(tmp_path: Path, proxy: RecordingProxy) -> None:
     control = tmp_path / "control.html"
     control.write_text('<!DOCTYPE html><p>control</p>'
@@ -619,6 +620,7 @@ def _count_colour(pixels, rgb: tuple[int, int, int], tolerance: int = 12) -> int
     return int((np.abs(values.astype(int) - np.array(rgb)).max(axis=-1) <= tolerance).sum())
 
 
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(tmp_path: Path, demo_report,
                                              proxy: RecordingProxy) -> None:
     import matplotlib.image
@@ -646,6 +648,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, demo_report,
     assert _count_colour(pixels, (0x9E, 0x9E, 0x9E)) > 5_000, "no neutral bars on screen"
 
 
+@pytest.mark.slow
 def test_report_from_the_demo_run_renders_in_chromium(demo_run, tmp_path: Path,
                                                        proxy: RecordingProxy) -> None:
     """The warehouse `make demo` builds (conftest's demo_run: the real flow, twice)."""
