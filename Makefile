@@ -54,10 +54,12 @@ bench-warehouse: $(STAMP)
 
 server: $(STAMP)
 	mkdir -p data/prefect-home
-	PREFECT_HOME=$(CURDIR)/data/prefect-home $(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+	PREFECT_HOME=$(CURDIR)/data/prefect-home $(PY) -m prefect server start --host 127.0.0.1 --port 4200
 
+# ruff on everything, mypy on the package (tools/typecheck.py; settings in pyproject.toml)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check stancewatch flows extractors models warehouse tests tools
+	$(PY) -m ruff check stancewatch flows extractors models warehouse tests tools
+	$(PY) -m tools.typecheck
 
 clean:
 	rm -rf data .pytest_cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,20 +75,25 @@ class PlainStages:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancewatch-fetch")
 
-    def poll_feeds(self, fetcher, config, states, conditional, progress):
+    def poll_feeds(self, fetcher: Fetcher, config: Config, states: dict[str, FeedState],
+                   conditional: bool, progress: ProgressCallback) -> list[steps.FeedOutcome]:
         return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional,
                                 progress)
 
-    def sitemaps(self, fetcher, origins, window, settings):
-        return steps.sitemap_candidates(fetcher, origins, *window, settings)
+    def sitemaps(self, fetcher: Fetcher, origins: list[str], window: Window,
+                 settings: steps.Settings) -> tuple[list[steps.Candidate], list[FailureRecord]]:
+        return steps.sitemap_candidates(fetcher, origins, window[0], window[1], settings)
 
-    def fetch_pages(self, fetcher, candidates, config, window):
+    def fetch_pages(self, fetcher: Fetcher, candidates: Sequence[steps.Candidate], config: Config,
+                    window: Window | None) -> Future[steps.BatchResult]:
         return self._pool.submit(steps.fetch_pages, fetcher, candidates, config.settings, window)
 
-    def classify(self, classifier, pages, fetched_at, settings):
+    def classify(self, classifier: StanceClassifier, pages: list[steps.FetchedPage],
+                 fetched_at: datetime, settings: steps.Settings) -> list[ArticleRecord]:
         return steps.build_records(classifier, pages, fetched_at, settings)
 
-    def store(self, db_path, run_id, records, failures):
+    def store(self, db_path: Path, run_id: str, records: list[ArticleRecord],
+              failures: list[FailureRecord]) -> tuple[int, int]:
         return store_batch(db_path, run_id, records, failures)
 
     def close(self) -> None:
@@ -98,7 +103,8 @@ class PlainStages:
 def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None = None, *,
             window: Window | None = None, url_file: Path | None = None,
             use_sitemaps: bool = False, prefect_flow_run_id: str | None = None,
-            progress: ProgressCallback | None = None, log=None) -> RunSummary:
+            progress: ProgressCallback | None = None,
+            log: Callable[[str], None] | None = None) -> RunSummary:
     """Feeds (and for backfills sitemaps and a URL file) → articles → stances → warehouse."""
     stages = stages or PlainStages()
     settings = config.settings
@@ -142,6 +148,7 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             run.progress("pages", 0, len(fresh))
             run.progress("articles", 0, len(fresh))
             for number in range(len(batches)):
+                assert pending is not None  # submitted one batch ahead
                 fetched = pending.result()
                 pending = (stages.fetch_pages(fetcher, batches[number + 1], config, window)
                            if number + 1 < len(batches) else None)

@@ -122,6 +122,7 @@ class RichProgress:
             Progress,
             ProgressColumn,
             SpinnerColumn,
+            Task,
             TaskProgressColumn,
             TextColumn,
             TimeElapsedColumn,
@@ -130,7 +131,7 @@ class RichProgress:
         from rich.text import Text
 
         class RateColumn(ProgressColumn):
-            def render(self, task) -> Text:  # type: ignore[no-untyped-def]
+            def render(self, task: Task) -> Text:
                 speed = task.finished_speed or task.speed or (
                     task.completed / task.elapsed if task.completed and task.elapsed else None)
                 return Text("" if speed is None else f"{speed:.1f}/s", style="progress.data.speed")

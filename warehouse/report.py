@@ -431,7 +431,7 @@ def _week_axis(axis, weeks: Sequence[date]) -> None:
 
 def _stance_legend(figure, axes) -> None:
     """One legend for all panels, in stance order, whichever panels drew what."""
-    found = {}
+    found: dict[str, Any] = {}
     for axis in axes:
         for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
             found.setdefault(label, handle)
@@ -504,15 +504,15 @@ def sources_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str 
         for stance in STANCES:
             widths = []
             for source in outlets:
-                row = by_source.get(source)
-                widths.append(100 * row[stance] / row["articles"] if row and row["articles"]
-                              else 0.0)
+                outlet = by_source.get(source)
+                widths.append(100 * outlet[stance] / outlet["articles"]
+                              if outlet and outlet["articles"] else 0.0)
             axis.barh(labels, widths, left=left, color=STANCE_COLOURS[stance],
                       label=STANCE_LABELS[stance], edgecolor="white", linewidth=0.5, height=0.7)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         for position, source in enumerate(outlets):
-            row = by_source.get(source)
-            axis.annotate(f"n={row['articles'] if row else 0}", (101, position), va="center",
+            outlet = by_source.get(source)
+            axis.annotate(f"n={outlet['articles'] if outlet else 0}", (101, position), va="center",
                           fontsize=7, color="#555555", annotation_clip=False)
         axis.set_xlim(0, 100)
         axis.set_xticks([0, 25, 50, 75, 100])
@@ -612,16 +612,16 @@ def _grid_html(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str:
     for actor, entry in actors.items():
         cells = []
         for topic in topics:
-            row = entry.get(topic)
-            if row is None:
+            latest = entry.get(topic)
+            if latest is None:
                 cells.append('<td class="muted">not quoted</td>')
                 continue
             cells.append(
-                f'<td>{_badge(row["stance"])} <small class="muted">week of '
-                f'{_day(row["period"])} ({_plural(row["period_mentions"], "mention")}; '
-                f'{row["total_mentions"]} in all)</small>'
-                f'<blockquote>{_e(_quoted(row["quote"]))}</blockquote>'
-                f'<small>{_link(row["url"], _source_label(row))}</small></td>')
+                f'<td>{_badge(latest["stance"])} <small class="muted">week of '
+                f'{_day(latest["period"])} ({_plural(latest["period_mentions"], "mention")}; '
+                f'{latest["total_mentions"]} in all)</small>'
+                f'<blockquote>{_e(_quoted(latest["quote"]))}</blockquote>'
+                f'<small>{_link(latest["url"], _source_label(latest))}</small></td>')
         group = f'{_e(entry["group"])} · ' if entry["group"] else ""
         body.append(f'<tr><th scope="row">{_e(actor)}<br><small class="muted">'
                     f'{group}{_plural(entry["mentions"], "mention")}</small></th>'
