@@ -11,8 +11,8 @@ export TOKENIZERS_PARALLELISM := false
 
 MIX_OFF ?= 370
 
-.PHONY: install demo test faults train eval bench-model bench-model-accuracy bench bench-mix \
-	bench-extract bench-warehouse relevance-check server lint clean
+.PHONY: install demo test test-fast faults train eval bench-model bench-model-accuracy \
+	bench bench-mix bench-extract bench-warehouse relevance-check server lint clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# the unit layer: no Prefect run, no model, no browser (tests marked `slow` are left out)
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
 
 faults: $(STAMP)
 	$(PY) -m tests.fault_suite
@@ -62,10 +66,12 @@ bench-warehouse: $(STAMP)
 
 server: $(STAMP)
 	mkdir -p data/prefect-home
-	PREFECT_HOME=$(CURDIR)/data/prefect-home $(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+	PREFECT_HOME=$(CURDIR)/data/prefect-home $(PY) -m prefect server start --host 127.0.0.1 --port 4200
 
+# ruff on everything, mypy on the package (tools/typecheck.py; settings in pyproject.toml)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check stancewatch flows extractors models warehouse alerts tests tools
+	$(PY) -m ruff check stancewatch flows extractors models warehouse alerts tests tools
+	$(PY) -m tools.typecheck
 
 clean:
 	rm -rf data .pytest_cache

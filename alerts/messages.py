@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from stancewatch.models.interface import TOPIC_LABELS
+from stancewatch.models.topics import topic_labels
 from stancewatch.untrusted import for_chat, for_terminal
 
 PAYLOAD_VERSION = 1
@@ -94,7 +94,8 @@ class Alert:
             topic=data["topic"], from_stance=data.get("from_stance"),
             from_period=_day(data.get("from_period")), from_mentions=data.get("from_mentions"),
             from_total=data.get("from_total"), to_stance=data["to_stance"],
-            to_period=_day(data["to_period"]), changed_on=_day(data["changed_on"]),
+            to_period=_required_day(data["to_period"]),
+            changed_on=_required_day(data["changed_on"]),
             to_mentions=data["to_mentions"], to_total=data["to_total"], evidence=evidence,
             watches=tuple(data.get("watches", ())))
 
@@ -112,6 +113,13 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _required_day(value: object) -> date:
+    day = _day(value)
+    if day is None:
+        raise ValueError("alert payload lacks a required day")
+    return day
+
+
 def _is_web_link(url: str) -> bool:
     try:
         return urlsplit(url).scheme in ("http", "https")
@@ -121,7 +129,7 @@ def _is_web_link(url: str) -> bool:
 
 # ------------------------------------------------------------------------- renderings
 def topic_label(topic: str) -> str:
-    return TOPIC_LABELS.get(topic, topic)
+    return topic_labels().get(topic, topic)
 
 
 def subject(alert: Alert, clean: Callable[[object], str] = for_terminal) -> str:

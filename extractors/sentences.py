@@ -33,7 +33,7 @@ def _is_boundary(before: str, after: str) -> bool:
         return False
     if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):  # "U.S.", "U.K.": ends only before a starter
         following = _NEXT_WORD.match(after)
-        return bool(following) and following.group(1).lower() in _SENTENCE_STARTERS
+        return following is not None and following.group(1).lower() in _SENTENCE_STARTERS
     return True
 
 

@@ -8,11 +8,13 @@ import os
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import StancewatchError, UserError
 from stancewatch.models.inference import DEVICES
+from stancewatch.models.topics import topic_labels, topic_names
 from stancewatch.untrusted import for_terminal
 
 EXIT_USAGE = 2
@@ -32,7 +34,7 @@ def _date(value: str) -> date:
 
 def _quiet_environment() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # INFO in a run's log only
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
@@ -73,6 +75,29 @@ def _check_prefect_channels(config) -> None:
                                  "holds it")
 
 
+def _run_log_path(args: argparse.Namespace) -> Path:
+    return Path(args.log) if args.log else Path(f"{args.db}.log")
+
+
+def _output(args: argparse.Namespace, headline: str, labels: dict[str, str] | None = None):
+    """The run's terminal side: progress (or none) and logging into the run log."""
+    from stancewatch.flows.terminal import STAGE_LABELS, run_output
+
+    args.run_log = _run_log_path(args)
+    return run_output(args.run_log, headline, quiet=args.quiet, json_output=args.json,
+                      debug=args.debug, labels=labels or STAGE_LABELS)
+
+
+def _finish(args: argparse.Namespace, summary: dict, text: Callable[[dict], None]) -> int:
+    """The summary: one JSON object (--json), nothing (--quiet), or lines for a person."""
+    if args.json:
+        print(json.dumps({**summary, "run_log": str(args.run_log)}, default=str,
+                         ensure_ascii=False))
+    elif not args.quiet:
+        text(summary)
+    return 0
+
+
 def _print_summary(summary: dict) -> None:
     stats = summary["stats"]
     alerts = (f"; alerts sent {stats['alerts_sent']}, failed {stats['alerts_failed']}"
@@ -96,9 +121,10 @@ def command_run(args: argparse.Namespace) -> int:
     _check_run_inputs(args)
     from stancewatch.flows.daily import daily_flow
 
-    summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model, args.device)
-    _print_summary(summary)
-    return 0
+    with _output(args, f"stancewatch run --db {args.db}") as progress:
+        summary = daily_flow(args.feeds, args.db, args.allow_private_networks, args.model,
+                             args.device, progress=progress)
+    return _finish(args, summary, _print_summary)
 
 
 def command_backfill(args: argparse.Namespace) -> int:
@@ -116,21 +142,27 @@ def command_backfill(args: argparse.Namespace) -> int:
         from stancewatch.flows.daily import reclassify_flow
 
         settings = config.settings
-        summary = reclassify_flow(args.db, args.since, args.until, args.model or settings.model,
-                                  args.include_gated, args.device or settings.device,
-                                  settings.precision, settings.classify_threads)
-        stats = summary["stats"]
-        gated = (f"; {stats['articles_gated']} gated articles left unclassified "
-                 "(--include-gated classifies them)" if stats["articles_gated"] else "")
-        print(f"reclassified {stats['articles_seen']} articles ({stats['mentions_new']} mentions) "
-              f"with {summary['model_version']}{gated}")
-        return 0
+        with _output(args, f"stancewatch backfill --reclassify --db {args.db}",
+                     {"articles": "articles reclassified"}) as progress:
+            summary = reclassify_flow(args.db, args.since, args.until,
+                                      args.model or settings.model, args.include_gated,
+                                      args.device or settings.device, settings.precision,
+                                      settings.classify_threads, progress=progress)
+
+        def say(summary: dict) -> None:
+            stats = summary["stats"]
+            gated = (f"; {stats['articles_gated']} gated articles left unclassified "
+                     "(--include-gated classifies them)" if stats["articles_gated"] else "")
+            print(f"reclassified {stats['articles_seen']} articles ({stats['mentions_new']} "
+                  f"mentions) with {summary['model_version']}{gated}")
+        return _finish(args, summary, say)
     from stancewatch.flows.daily import backfill_flow
 
-    summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
-                            args.allow_private_networks, args.model, args.device, args.alert)
-    _print_summary(summary)
-    return 0
+    with _output(args, f"stancewatch backfill --db {args.db}") as progress:
+        summary = backfill_flow(args.feeds, args.db, args.since, args.until, args.urls,
+                                args.allow_private_networks, args.model, args.device,
+                                args.alert, progress=progress)
+    return _finish(args, summary, _print_summary)
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -213,8 +245,6 @@ def command_classify(args: argparse.Namespace) -> int:
 def command_report(args: argparse.Namespace) -> int:
     from stancewatch.warehouse.report import write_report
 
-    if args.topic and args.topic not in ("membership", "guarantees"):
-        raise UsageError(f"--topic must be membership or guarantees, not {args.topic!r}")
     files = write_report(Path(args.db), Path(args.out), since=args.since, until=args.until,
                          topic=args.topic, source=args.source)
     print(f"report written: {files.html}")
@@ -277,7 +307,7 @@ def command_alerts(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stancewatch",
-        description="Stances on security guarantees for Ukraine and Ukraine's NATO membership, "
+        description=f"Stances on {' and '.join(topic_labels().values())} (models/topics.toml), "
                     "from news feeds to a DuckDB warehouse.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -295,8 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where the classifier runs (default: the device setting, auto: "
                               "CUDA when available)")
 
+    def output_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--quiet", "-q", action="store_true",
+                         help="print nothing on success (errors still go to stderr)")
+        sub.add_argument("--json", action="store_true",
+                         help="print the run summary as one JSON object on stdout")
+        sub.add_argument("--log", help="run log file for library and Prefect logging "
+                                       "(default: the --db path + .log)")
+
     run = commands.add_parser("run", help="run the daily flow once, now")
     feeds_and_db(run)
+    output_options(run)
     run.set_defaults(handler=command_run)
 
     backfill = commands.add_parser("backfill", help="collect articles published in a date window")
@@ -312,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--alert", action="store_true",
                           help="send alerts for the watch lists' changes found in the window "
                                "(default: record them as suppressed)")
+    output_options(backfill)
     backfill.set_defaults(handler=command_backfill)
 
     serve = commands.add_parser("serve", help="serve the daily run as a scheduled deployment")
@@ -332,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True)
     report.add_argument("--since", type=_date)
     report.add_argument("--until", type=_date)
-    report.add_argument("--topic")
+    report.add_argument("--topic", choices=topic_names(), help="one topic only")
     report.add_argument("--source")
     report.set_defaults(handler=command_report)
 
@@ -357,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except StancewatchError as exc:
-        print(f"stancewatch: {for_terminal(exc)}", file=sys.stderr)
+        print(f"stancewatch: {for_terminal(exc)}{_see_log(args)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -365,8 +405,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"stancewatch: run failed: {exc.__class__.__name__}: {for_terminal(exc, 500)} "
-              "(use --debug for the traceback)", file=sys.stderr)
+              f"(use --debug for the traceback){_see_log(args)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _see_log(args: argparse.Namespace) -> str:
+    run_log = getattr(args, "run_log", None)
+    return f" [run log: {for_terminal(run_log, 300)}]" if run_log else ""
 
 
 if __name__ == "__main__":

@@ -208,8 +208,9 @@ def coerce_setting(name: str, value: object, where: str) -> object:
     return value
 
 
-def check_overrides(overrides: Mapping[str, object], where: str) -> dict[str, object]:
-    """CLI flags and API keyword arguments, validated like the file (None: not given)."""
+def check_overrides(overrides: Mapping[str, object], where: str) -> dict[str, Any]:
+    """CLI flags and API keyword arguments, validated like the file (None: not given); each
+    value coerced to its setting's type (hence Any)."""
     return {name: coerce_setting(name, value, f"{where} {name}")
             for name, value in overrides.items() if value is not None}
 
@@ -231,8 +232,8 @@ def _check_feed_url(url: object, where: str) -> str:
     return text
 
 
-def _environment_settings(environ: Mapping[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
+def _environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for key in SETTING_FIELDS:
         env_name = f"STANCEWATCH_{key.upper()}"
         if env_name in environ:
@@ -490,7 +491,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     raw_settings = document.get("settings", {})
     if not isinstance(raw_settings, dict):
         raise ConfigError(f"{path}: settings must be a table ([settings])")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # coerced to each setting's type
     settings_line = _line_of(text, "[settings]")
     for key, value in raw_settings.items():
         values[key] = coerce_setting(key, value, f"{path}:{_line_of(text, key, settings_line)}")

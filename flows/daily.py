@@ -5,7 +5,9 @@ Python API (flows/pipeline.py), with every step as a Prefect task that handles a
 batch (never one task per article or sentence), and publishes a summary artifact.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Prefect validates a flow's parameters
+# against its annotations, and a deployment loads the flow without this module's names,
+# so they must be objects already, not strings to resolve.
 
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from stancewatch.flows import steps
 from stancewatch.flows.config import Config, load_config, with_overrides
-from stancewatch.flows.lifecycle import RunSummary
+from stancewatch.flows.lifecycle import ProgressCallback, RunSummary
 from stancewatch.flows.pipeline import collect, store_batch
 from stancewatch.flows.reclassify import reclassify
 from stancewatch.models.inference import InferenceOptions
@@ -24,9 +26,9 @@ from stancewatch.warehouse import db
 
 # ------------------------------------------------------------------------------ tasks
 @task(name="poll-feeds", cache_policy=NO_CACHE)
-def poll_feeds_task(fetcher, config: Config, states: dict, conditional: bool
-                    ) -> list[steps.FeedOutcome]:
-    return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional)
+def poll_feeds_task(fetcher, config: Config, states: dict, conditional: bool,
+                    progress: ProgressCallback | None = None) -> list[steps.FeedOutcome]:
+    return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional, progress)
 
 
 @task(name="discover-sitemaps", cache_policy=NO_CACHE)
@@ -52,8 +54,8 @@ def store_task(db_path: Path, run_id: str, records: list, failures: list) -> tup
 class PrefectStages:
     """The pipeline's stages as Prefect tasks (visible, retried and timed in the UI)."""
 
-    def poll_feeds(self, fetcher, config, states, conditional):
-        return poll_feeds_task(fetcher, config, states, conditional)
+    def poll_feeds(self, fetcher, config, states, conditional, progress):
+        return poll_feeds_task(fetcher, config, states, conditional, progress)
 
     def sitemaps(self, fetcher, origins, window, settings):
         return sitemaps_task(fetcher, origins, *window, settings)
@@ -107,12 +109,16 @@ def flow_config(feeds_file: str, allow_private_networks: bool, model: str | None
 
 
 # ------------------------------------------------------------------------------ flows
+# `progress` is the caller's progress(stage, done, total) (the CLI's display); it is not
+# stored with the flow run (Prefect records unserialisable parameters as a placeholder).
 @flow(name="stancewatch-daily")
 def daily_flow(feeds_file: str, db_path: str, allow_private_networks: bool = False,
-               model: str | None = None, device: str | None = None) -> dict:
+               model: str | None = None, device: str | None = None,
+               progress: ProgressCallback | None = None) -> dict:
     config = flow_config(feeds_file, allow_private_networks, model, device)
     summary = collect(config, Path(db_path), "daily", PrefectStages(),
-                      prefect_flow_run_id=prefect_flow_run_id(), log=run_logger_line)
+                      prefect_flow_run_id=prefect_flow_run_id(), progress=progress,
+                      log=run_logger_line)
     publish(summary, config)
     return summary.as_dict()
 
@@ -121,13 +127,13 @@ def daily_flow(feeds_file: str, db_path: str, allow_private_networks: bool = Fal
 def backfill_flow(feeds_file: str, db_path: str, since: date, until: date,
                   url_file: str | None = None, allow_private_networks: bool = False,
                   model: str | None = None, device: str | None = None,
-                  alert: bool = False) -> dict:
+                  alert: bool = False, progress: ProgressCallback | None = None) -> dict:
     config = flow_config(feeds_file, allow_private_networks, model, device)
     summary = collect(config, Path(db_path), "backfill", PrefectStages(),
                       window=steps.window_bounds(since, until),
                       url_file=Path(url_file) if url_file else None, use_sitemaps=True,
-                      prefect_flow_run_id=prefect_flow_run_id(), log=run_logger_line,
-                      alert=alert)
+                      prefect_flow_run_id=prefect_flow_run_id(), progress=progress,
+                      log=run_logger_line, alert=alert)
     publish(summary, config)
     return summary.as_dict()
 
@@ -135,10 +141,10 @@ def backfill_flow(feeds_file: str, db_path: str, since: date, until: date,
 @flow(name="stancewatch-reclassify")
 def reclassify_flow(db_path: str, since: date, until: date, model: str | None = None,
                     include_gated: bool = False, device: str = "auto", precision: str = "auto",
-                    classify_threads: int = 0) -> dict:
+                    classify_threads: int = 0, progress: ProgressCallback | None = None) -> dict:
     summary = reclassify(Path(db_path), since, until, model, None, include_gated=include_gated,
                          inference=InferenceOptions(device, precision, classify_threads),
-                         prefect_flow_run_id=prefect_flow_run_id())
+                         prefect_flow_run_id=prefect_flow_run_id(), progress=progress)
     run_logger_line(f"reclassified {summary.stats.articles_seen} articles with "
                     f"{summary.model_version}")
     return summary.as_dict()

@@ -151,7 +151,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
         stats = run.stats
         started = time.perf_counter()
         with Fetcher(config.settings.fetch_policy()) as fetcher:
-            outcomes = poll_feeds_task(fetcher, config, run.feed_states(), True)
+            outcomes = poll_feeds_task(fetcher, config, run.feed_states(), True, run.progress)
         stats.http_requests = fetcher.counters.requests
         stats.http_not_modified = fetcher.counters.not_modified
         stats.fetch_seconds += time.perf_counter() - started
@@ -189,6 +189,7 @@ def collect_on_dask(config: Config, db_path: Path, runner: DaskTaskRunner, hando
                     stats.http_requests += batch.http_requests
                     stats.http_not_modified += batch.http_not_modified
                     run.record_failures(batch.failures, stored=True)
+                    run.progress("articles", stats.articles_new, len(fresh))
                     loaded.append({"number": batch.number, "folder": batch.folder,
                                    "articles": batch.articles, "duplicates": duplicates})
                     if not keep_handover:

@@ -20,7 +20,9 @@ from stancewatch.warehouse.records import FailureRecord, FeedState, RunStats
 
 OPEN_WAIT_SECONDS = 10.0
 ProgressCallback = Callable[[str, int, int | None], None]
-"""progress(stage, done, total): stages are 'feeds', 'pages', 'sentences', 'articles'."""
+"""progress(stage, done, total): stages are 'feeds' (polled), 'pages' (fetched and
+extracted) and 'articles' (stored, or reclassified); total is None while unknown. It may be
+called from worker threads (feeds are polled in parallel)."""
 
 
 @dataclass

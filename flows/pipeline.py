@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +47,7 @@ class Stages(Protocol):
     """How each step runs: plain calls, or Prefect tasks."""
 
     def poll_feeds(self, fetcher: Fetcher, config: Config, states: dict[str, FeedState],
-                   conditional: bool) -> list[steps.FeedOutcome]: ...
+                   conditional: bool, progress: ProgressCallback) -> list[steps.FeedOutcome]: ...
 
     def sitemaps(self, fetcher: Fetcher, origins: list[str], window: Window,
                  settings: steps.Settings) -> tuple[list[steps.Candidate], list[FailureRecord]]: ...
@@ -101,19 +101,25 @@ class PlainStages:
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancewatch-fetch")
 
-    def poll_feeds(self, fetcher, config, states, conditional):
-        return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional)
+    def poll_feeds(self, fetcher: Fetcher, config: Config, states: dict[str, FeedState],
+                   conditional: bool, progress: ProgressCallback) -> list[steps.FeedOutcome]:
+        return steps.poll_feeds(fetcher, config.feeds, states, config.settings, conditional,
+                                progress)
 
-    def sitemaps(self, fetcher, origins, window, settings):
-        return steps.sitemap_candidates(fetcher, origins, *window, settings)
+    def sitemaps(self, fetcher: Fetcher, origins: list[str], window: Window,
+                 settings: steps.Settings) -> tuple[list[steps.Candidate], list[FailureRecord]]:
+        return steps.sitemap_candidates(fetcher, origins, window[0], window[1], settings)
 
-    def fetch_pages(self, fetcher, candidates, config, window):
+    def fetch_pages(self, fetcher: Fetcher, candidates: Sequence[steps.Candidate], config: Config,
+                    window: Window | None) -> Future[steps.BatchResult]:
         return self._pool.submit(steps.fetch_pages, fetcher, candidates, config.settings, window)
 
-    def classify(self, classifier, pages, fetched_at, settings):
+    def classify(self, classifier: StanceClassifier, pages: list[steps.FetchedPage],
+                 fetched_at: datetime, settings: steps.Settings) -> list[ArticleRecord]:
         return steps.build_records(classifier, pages, fetched_at, settings)
 
-    def store(self, db_path, run_id, records, failures):
+    def store(self, db_path: Path, run_id: str, records: list[ArticleRecord],
+              failures: list[FailureRecord]) -> tuple[int, int]:
         return store_batch(db_path, run_id, records, failures)
 
     def close(self) -> None:
@@ -123,8 +129,8 @@ class PlainStages:
 def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None = None, *,
             window: Window | None = None, url_file: Path | None = None,
             use_sitemaps: bool = False, prefect_flow_run_id: str | None = None,
-            progress: ProgressCallback | None = None, log=None, alert: bool | None = None
-            ) -> RunSummary:
+            progress: ProgressCallback | None = None, log: Callable[[str], None] | None = None,
+            alert: bool | None = None) -> RunSummary:
     """Feeds (and for backfills sitemaps and a URL file) → articles → stances → warehouse →
     alerts. `alert`: send alerts (default: a daily run does, a backfill does not)."""
     stages = stages or PlainStages()
@@ -139,8 +145,8 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             stats = run.stats
             started = time.perf_counter()
             run.progress("feeds", 0, len(config.feeds))
-            outcomes = stages.poll_feeds(fetcher, config, run.feed_states(), window is None)
-            run.progress("feeds", len(outcomes), len(config.feeds))
+            outcomes = stages.poll_feeds(fetcher, config, run.feed_states(), window is None,
+                                         run.progress)
             candidates = [c for outcome in outcomes for c in outcome.candidates]
             failures = [f for outcome in outcomes for f in outcome.failures]
             steps.count_feed_outcomes(stats, outcomes)
@@ -167,7 +173,9 @@ def collect(config: Config, db_path: Path, flow_name: str, stages: Stages | None
             pending = stages.fetch_pages(fetcher, batches[0], config, window) if batches else None
             done_pages = 0
             run.progress("pages", 0, len(fresh))
+            run.progress("articles", 0, len(fresh))
             for number in range(len(batches)):
+                assert pending is not None  # submitted one batch ahead
                 fetched = pending.result()
                 pending = (stages.fetch_pages(fetcher, batches[number + 1], config, window)
                            if number + 1 < len(batches) else None)

@@ -5,6 +5,7 @@ Flows in flows/daily.py call them as tasks; the benchmark calls them directly.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,14 +25,14 @@ from stancewatch.extractors.sentences import split_sentences
 from stancewatch.extractors.sitemaps import SitemapError, parse_sitemap
 from stancewatch.extractors.urls import canonical_url, domain_of, pick_canonical
 from stancewatch.flows.config import FeedSpec, Settings
-from stancewatch.models.aggregate import Mention, aggregate_article
+from stancewatch.flows.lifecycle import ProgressCallback
+from stancewatch.models.aggregate import ArticleStance, Mention, aggregate_article
 from stancewatch.models.classifier import StanceClassifier
 from stancewatch.models.interface import TOPICS
 from stancewatch.models.relevance import RelevanceRule, default_rule
 from stancewatch.warehouse import db
 from stancewatch.warehouse.records import (
     ArticleRecord,
-    ArticleStanceRecord,
     FailureRecord,
     FeedState,
     MentionRecord,
@@ -158,11 +159,23 @@ def summarize_skipped(skipped: Sequence[tuple[str, str]], examples: int = 3) -> 
 
 
 def poll_feeds(fetcher: Fetcher, feeds: Sequence[FeedSpec], states: dict[str, FeedState],
-               settings: Settings, conditional: bool = True) -> list[FeedOutcome]:
+               settings: Settings, conditional: bool = True,
+               progress: ProgressCallback | None = None) -> list[FeedOutcome]:
+    """Every feed, `fetch_workers` at a time; progress("feeds", done, total) as each ends."""
+    lock = threading.Lock()
+    done = 0
+
+    def poll(feed: FeedSpec) -> FeedOutcome:
+        nonlocal done
+        outcome = poll_feed(fetcher, feed, states.get(feed.url), settings, conditional)
+        if progress is not None:
+            with lock:
+                done += 1
+                progress("feeds", done, len(feeds))
+        return outcome
+
     with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
-        return list(pool.map(
-            lambda feed: poll_feed(fetcher, feed, states.get(feed.url), settings, conditional),
-            feeds))
+        return list(pool.map(poll, feeds))
 
 
 def count_feed_outcomes(stats: RunStats, outcomes: Sequence[FeedOutcome]) -> None:
@@ -346,15 +359,13 @@ def _mentions_from(stances: Sequence) -> list[MentionRecord]:
     return mentions
 
 
-def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStanceRecord]:
-    aggregated = aggregate_article(
-        [Mention(m.topic, m.stance, m.confidence) for m in mentions], TOPICS)
-    return [ArticleStanceRecord(a.topic, a.stance, a.confidence, a.mentions) for a in aggregated]
+def _article_stances(mentions: Sequence[MentionRecord]) -> list[ArticleStance]:
+    return aggregate_article([Mention(m.topic, m.stance, m.confidence) for m in mentions], TOPICS)
 
 
 def classify_sentences(classifier: StanceClassifier, sentences_per_article: Sequence[Sequence[str]],
                        days: Sequence[date | None] | None = None
-                       ) -> list[tuple[list[MentionRecord], list[ArticleStanceRecord]]]:
+                       ) -> list[tuple[list[MentionRecord], list[ArticleStance]]]:
     """One model call for the whole batch; holders resolved per article (context), titles
     as of each article's publication day."""
     days = list(days) if days is not None else [None] * len(sentences_per_article)

@@ -56,7 +56,7 @@ class StanceClassifier:
         for row, holder in zip(scores, holders, strict=True):
             stances = {topic: _topic_stance(row[topic]) for topic in TOPICS}
             results.append(SentenceStance(
-                membership=stances["membership"], guarantees=stances["guarantees"],
+                stances=stances,
                 actor=holder.name if holder else None,
                 actor_group=holder.group if holder else None,
                 holder_rule=holder.rule if holder else None,

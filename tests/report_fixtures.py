@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from stancewatch.models.aggregate import ArticleStance
 from stancewatch.warehouse.db import (
     article_id_for,
     connect,
@@ -24,7 +25,6 @@ from stancewatch.warehouse.db import (
 )
 from stancewatch.warehouse.records import (
     ArticleRecord,
-    ArticleStanceRecord,
     FailureRecord,
     MentionRecord,
     RunStats,
@@ -52,7 +52,7 @@ class Quote:
     confidence: float = 0.9
 
 
-def article_stance(quotes: Sequence[Quote], topic: str) -> ArticleStanceRecord | None:
+def article_stance(quotes: Sequence[Quote], topic: str) -> ArticleStance | None:
     """Majority of polar sentences; both sides with 30 %+ is mixed; only neutral is neutral."""
     on_topic = [quote for quote in quotes if quote.topic == topic]
     if not on_topic:
@@ -66,7 +66,7 @@ def article_stance(quotes: Sequence[Quote], topic: str) -> ArticleStanceRecord |
     else:
         stance = "favor" if favor > against else "against"
     confidence = round(sum(quote.confidence for quote in on_topic) / len(on_topic), 4)
-    return ArticleStanceRecord(topic, stance, confidence, len(on_topic))
+    return ArticleStance(topic, stance, confidence, len(on_topic))
 
 
 def article(source: str, slug: str, published: datetime | None, quotes: Sequence[Quote], *,

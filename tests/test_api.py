@@ -12,6 +12,7 @@ import stancewatch
 import stancewatch.errors
 
 
+@pytest.mark.slow
 def test_run_without_prefect_then_connect_read_only(demo_feeds, tmp_path):
     db_path = tmp_path / "api.duckdb"
     env_before = os.environ.get("PREFECT_API_URL")
@@ -30,6 +31,7 @@ def test_bad_setting_is_a_user_error(demo_feeds, tmp_path):
         stancewatch.run(demo_feeds, tmp_path / "x.duckdb", deadline=float("nan"))
 
 
+@pytest.mark.slow
 def test_classify_returns_stances_and_holders():
     first, second = stancewatch.classify([
         "Kremlin spokesman Dmitry Peskov said security guarantees for Kyiv were premature.",

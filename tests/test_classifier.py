@@ -13,6 +13,7 @@ import pytest
 
 from stancewatch.models.aggregate import Mention, aggregate_article
 from stancewatch.models.classifier import load_classifier
+from stancewatch.models.interface import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ def classify_cli(lines: list[str], *args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, topic, stance, actor, group", [
     ("Kremlin spokesman Dmitry Peskov said on Tuesday that any talk of security guarantees "
      "for Ukraine was premature.", "guarantees", "against", "Dmitry Peskov", "Russia"),
@@ -45,6 +47,7 @@ def test_clear_sentences(classifier, text, topic, stance, actor, group):
     assert (result.actor, result.actor_group) == (actor, group)
 
 
+@pytest.mark.slow
 def test_off_topic_sentence_is_none(classifier):
     result = classifier.classify_texts(
         ["Russian drones struck energy facilities in the Odesa region overnight, the regional "
@@ -52,6 +55,7 @@ def test_off_topic_sentence_is_none(classifier):
     assert result.membership.stance == "none" and result.guarantees.stance == "none"
 
 
+@pytest.mark.slow
 def test_article_context_resolves_pronouns_and_split_quotes(classifier):
     holders = classifier.article_holders([
         "Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.",
@@ -78,21 +82,33 @@ def test_aggregate_article():
     assert aggregate_article([], ["membership"]) == []
 
 
+@pytest.mark.slow
 def test_classify_command_jsonl():
-    lines = [json.dumps({"id": 1, "text": "Peskov said guarantees for Kyiv were premature."}),
-             json.dumps({"id": "b", "text": "Wheat prices rose in Chicago on Monday."})]
-    done = classify_cli(lines)
+    # sentences whose answer is clear on both topics (annotation guide), and one off topic
+    cases = [
+        (1, "Peskov said guarantees for Kyiv were premature.",
+         {"membership": "none", "guarantees": "against"}, "Dmitry Peskov"),
+        ("b", "Wheat prices rose in Chicago on Monday.",
+         {"membership": "none", "guarantees": "none"}, None),
+        (3, "Hungarian Prime Minister Viktor Orbán said Budapest would never agree to Ukraine "
+            "joining the alliance.", {"membership": "against", "guarantees": "none"},
+         "Viktor Orbán"),
+        (4, "British Prime Minister Keir Starmer said the UK was ready to put British troops on "
+            "the ground in Ukraine to help guarantee any peace deal.",
+         {"membership": "none", "guarantees": "favor"}, "Keir Starmer"),
+    ]
+    done = classify_cli([json.dumps({"id": key, "text": text}) for key, text, _, _ in cases])
     assert done.returncode == 0, done.stderr
     outputs = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [o["id"] for o in outputs] == [1, "b"]
-    for output in outputs:
-        assert set(output) == {"id", "membership", "guarantees", "actor", "actor_group"}
-        for topic in ("membership", "guarantees"):
-            assert output[topic]["stance"] in {"favor", "against", "neutral", "none"}
-            assert 0.0 <= output[topic]["confidence"] <= 1.0
-    assert outputs[0]["actor"] == "Dmitry Peskov"
+    assert [o["id"] for o in outputs] == [key for key, _, _, _ in cases]
+    for output, (_, text, labels, actor) in zip(outputs, cases, strict=True):
+        assert list(output) == ["id", *TOPICS, "actor", "actor_group"]
+        assert {topic: output[topic]["stance"] for topic in TOPICS} == labels, text
+        assert all(0.5 < output[topic]["confidence"] <= 1.0 for topic in TOPICS), output
+        assert output["actor"] == actor
 
 
+@pytest.mark.slow
 def test_classify_command_rejects_bad_lines():
     done = classify_cli(['{"id": 1}'])
     assert done.returncode == 2 and "line 1" in done.stderr
@@ -113,19 +129,27 @@ def _tiny_model(folder: Path, labels: dict[int, str]) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_any_nli_model_can_be_configured(tmp_path):
+    """A random tiny NLI model has no right answer to check; the command must print exactly
+    what that backend decides (the same model loaded here), not just some label."""
     model = _tiny_model(tmp_path, {0: "entailment", 1: "neutral", 2: "contradiction"})
-    done = classify_cli([json.dumps({"id": 1, "text": "Rutte said Ukraine will join NATO."})],
-                        "--model", str(model))
+    text = "Rutte said Ukraine will join NATO."
+    done = classify_cli([json.dumps({"id": 1, "text": text})], "--model", str(model))
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
-    assert output["membership"]["stance"] in {"favor", "against", "neutral", "none"}
-    assert output["actor"] == "Mark Rutte"
     from stancewatch.models.classifier import load_classifier as load
 
-    assert load(str(model)).model_version == f"zero-shot:{model}"
+    classifier = load(str(model))
+    assert classifier.model_version == f"zero-shot:{model}"
+    expected = classifier.classify_texts([text])[0].as_json()
+    for topic in TOPICS:
+        assert output[topic]["stance"] == expected[topic]["stance"]
+        assert output[topic]["confidence"] == pytest.approx(expected[topic]["confidence"], abs=1e-3)
+    assert output["actor"] == "Mark Rutte"
 
 
+@pytest.mark.slow
 def test_non_nli_model_is_a_clear_error(tmp_path):
     model = _tiny_model(tmp_path, {0: "positive", 1: "negative"})
     done = classify_cli([json.dumps({"id": 1, "text": "x"})], "--model", str(model))
@@ -133,6 +157,7 @@ def test_non_nli_model_is_a_clear_error(tmp_path):
     assert "neither a stancewatch artefact nor an NLI model" in done.stderr
 
 
+@pytest.mark.slow
 def test_second_references_to_a_named_expert(classifier):
     holders = classifier.article_holders([
         "Igor Chalenko, a political scientist, said guarantees must be ratified by parliaments.",

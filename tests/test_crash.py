@@ -19,6 +19,8 @@ from stancewatch.warehouse.db import connect
 from tools.demo_sites import render_feeds_file, serve_outlets
 from tools.synthetic import build_synthetic_sites
 
+pytestmark = pytest.mark.slow  # real runs killed and re-run: minutes
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 80
 
@@ -76,7 +78,6 @@ def stored_count(db_path: Path) -> int:
         return connection.execute("SELECT count(*) FROM stored_articles").fetchall()[0][0]
 
 
-@pytest.mark.slow
 def test_sigkill_at_random_points_then_rerun_matches_uninterrupted(synthetic_feeds, cli_env,
                                                                    tmp_path):
     reference_db = tmp_path / "reference.duckdb"
@@ -117,7 +118,6 @@ def test_sigkill_at_random_points_then_rerun_matches_uninterrupted(synthetic_fee
     assert statuses.count("crashed") >= 1
 
 
-@pytest.mark.slow
 def test_readers_during_a_run_see_whole_articles(synthetic_feeds, cli_env, tmp_path):
     db_path = tmp_path / "read-while-writing.duckdb"
     process = start_run(synthetic_feeds, db_path, cli_env)

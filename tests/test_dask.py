@@ -14,6 +14,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+pytestmark = pytest.mark.slow  # a Dask LocalCluster and the real model
+
 
 def rows(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db_path), read_only=True) as connection:
@@ -33,7 +35,6 @@ FAILURES = "SELECT DISTINCT url, stage, error FROM failures"
 FEED_STATES = "SELECT feed_url, etag, last_modified FROM feed_state"
 
 
-@pytest.mark.slow
 def test_dask_workers_give_the_normal_flows_warehouse(prefect_harness, demo_feeds, demo_run,
                                                       tmp_path, monkeypatch):
     from stancewatch.flows.dask_run import daily_flow_distributed

@@ -7,6 +7,8 @@ import pytest
 
 from tests.fault_suite import format_table, run_fault_suite
 
+pytestmark = pytest.mark.slow  # the real daily flow against the hostile server
+
 
 @pytest.fixture(scope="module")
 def fault_results(prefect_harness, tmp_path_factory):

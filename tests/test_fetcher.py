@@ -44,6 +44,7 @@ class FlippingResolver:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
 
+@pytest.mark.slow
 def test_dns_rebinding_never_reaches_loopback():
     hits = []
     listener = socket.socket()

@@ -195,6 +195,7 @@ def test_dev_null_as_warehouse_is_refused_before_any_lock(tmp_path, capsys):
     assert not Path("/dev/null.lock").exists()
 
 
+@pytest.mark.slow
 def test_a_notebook_holding_the_warehouse_is_named_up_front(tmp_path, capsys):
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(FEEDS.format(setting="connect_timeout = 0.2\nretries = 0"))
@@ -220,6 +221,7 @@ def test_a_window_to_the_end_of_time_is_a_window():
     assert start.year == 1 and end.year == 9999
 
 
+@pytest.mark.slow
 def test_backfill_over_all_time_runs(tmp_path, capsys):
     feeds = tmp_path / "feeds.toml"
     feeds.write_text(FEEDS.format(setting="connect_timeout = 0.2\nretries = 0"))

@@ -33,8 +33,9 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from stancewatch.models.aggregate import ArticleStance  # noqa: E402
 from stancewatch.warehouse.db import WarehouseError, connect, replace_stances  # noqa: E402
-from stancewatch.warehouse.records import ArticleStanceRecord, FailureRecord, MentionRecord  # noqa: E402
+from stancewatch.warehouse.records import FailureRecord, MentionRecord  # noqa: E402
 from stancewatch.warehouse.report import (  # noqa: E402
     ReportFilterError,
     ReportFilters,
@@ -305,8 +306,8 @@ def test_trend_mention_facts_follow_stores_reclassification_and_copies(tmp_path:
             MentionRecord(3, "membership", "none", 0.5, None, None),  # off topic: left out
         ]
         replace_stances(connection, [dated.article_id, undated.article_id], [
-            (reclassified, [ArticleStanceRecord("guarantees", "against", 0.7, 1),
-                            ArticleStanceRecord("membership", "favor", 0.8, 1)]),
+            (reclassified, [ArticleStance("guarantees", "against", 0.7, 1),
+                            ArticleStance("membership", "favor", 0.8, 1)]),
             ([], []),  # the undated article has no on-topic sentence any more
         ], "model-2")
         after_reclassify = facts(connection)
@@ -600,6 +601,7 @@ def assert_nothing_left(run: BrowserRun, proxy: RecordingProxy) -> None:
     assert strays == [], f"requests that no NetLog entry explains: {strays}"
 
 
+@pytest.mark.slow
 def test_the_check_catches_a_page_that_fetches(tmp_path: Path, proxy: RecordingProxy) -> None:
     control = tmp_path / "control.html"
     control.write_text('<!DOCTYPE html><p>control</p>'
@@ -618,6 +620,7 @@ def _count_colour(pixels, rgb: tuple[int, int, int], tolerance: int = 12) -> int
     return int((np.abs(values.astype(int) - np.array(rgb)).max(axis=-1) <= tolerance).sum())
 
 
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(tmp_path: Path, demo_report,
                                              proxy: RecordingProxy) -> None:
     import matplotlib.image
@@ -645,6 +648,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, demo_report,
     assert _count_colour(pixels, (0x9E, 0x9E, 0x9E)) > 5_000, "no neutral bars on screen"
 
 
+@pytest.mark.slow
 def test_report_from_the_demo_run_renders_in_chromium(demo_run, tmp_path: Path,
                                                        proxy: RecordingProxy) -> None:
     """The warehouse `make demo` builds (conftest's demo_run: the real flow, twice)."""

@@ -15,6 +15,8 @@ import duckdb
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # a real Prefect server and a scheduled run
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,7 +35,6 @@ def _stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.mark.slow
 def test_scheduled_run_completes(demo_feeds, tmp_path):
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -41,7 +42,7 @@ def test_scheduled_run_completes(demo_feeds, tmp_path):
            "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_UI_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
          "--port", str(port)], env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     served = None

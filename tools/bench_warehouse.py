@@ -6,12 +6,17 @@ and the report against the targets of the SQL interface: a view answers in under
 `stancewatch report` in under 10 s.
 
 The data is drawn with numpy (one seeded generator, so every run builds the same
-warehouse) and written by DuckDB in set-based `INSERT ... SELECT` statements over Arrow
-tables, never one record at a time. Its shape follows the pipeline: every mention has its
-sentence, every article its lead and closing sentence, text, hashes and URL aliases;
-syndicated copies keep their sentences but carry no mentions or stances; article stances
-are the confidence-weighted vote of models/aggregate.py; one run a day fetches what was
-published since the one before, some runs fail, some feeds fail for weeks.
+warehouse) and stored the way the pipeline stores it: ArticleRecords, one
+`warehouse.db.store_articles` call per daily run, so articles, aliases, sentences, mentions,
+article stances and trend facts come from the real writers, and article stances from
+`models.aggregate` (no rule is re-implemented here). Its shape follows the pipeline: every
+mention has its sentence, every article its lead and closing sentence, text, hashes and
+URL aliases; syndicated copies keep their sentences but carry no mentions or stances; one
+run a day fetches what was published since the one before, some runs fail, some feeds fail
+for weeks. Only the runs' history (their start and end times, counters, failures and feed
+states over the synthetic year) is written by SQL here: the run writers stamp `now()`.
+The topics are the registry's (models/topics.toml); the sentence vocabulary below must have
+sentences for each of them.
 
 Each view is timed twice: `SELECT count(*) FROM (SELECT * FROM view)` and an analyst's
 query (one topic and a quarter, ordered, LIMIT 50, as in warehouse/README.md); the slower
@@ -23,6 +28,7 @@ formatted into the count query.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import statistics
@@ -40,7 +46,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from stancewatch.warehouse.db import WarehouseError, check_db_path, connect, load_sql
+from stancewatch.models.aggregate import Mention, aggregate_article
+from stancewatch.models.topics import topic_names
+from stancewatch.warehouse.db import (
+    WarehouseError,
+    article_id_for,
+    check_db_path,
+    connect,
+    load_sql,
+    store_articles,
+)
+from stancewatch.warehouse.records import ArticleRecord, MentionRecord
 from stancewatch.warehouse.report import REPORT_QUERIES, ReportFilters, write_report
 
 VIEW_TARGET_S = 1.0
@@ -50,7 +66,7 @@ MODEL_VERSION = "bench-synthetic-1"
 YEAR_START = date(2025, 1, 1)
 DAYS = 365
 RUN_HOUR = 5  # the daily run starts at 05:00 UTC and fetches what appeared since the last one
-TOPICS = ("membership", "guarantees")
+TOPICS = topic_names()
 STANCES = ("favor", "against", "neutral")
 ACTORS_TOML = Path(__file__).resolve().parent.parent / "models" / "actors.toml"
 ACTOR_COUNT = 150
@@ -63,7 +79,7 @@ FAILED_RUN_SHARE = 0.03
 
 # The analyst's window: one quarter, one topic (the third quarter holds most shifts).
 QUARTER = (date(2025, 7, 1), date(2025, 9, 30))
-ANALYST_PARAMS = {"since": QUARTER[0], "until": QUARTER[1], "topic": "membership",
+ANALYST_PARAMS = {"since": QUARTER[0], "until": QUARTER[1], "topic": TOPICS[0],
                   "since_ts": datetime(2025, 7, 1, tzinfo=UTC),
                   "until_ts": datetime(2025, 10, 1, tzinfo=UTC)}
 
@@ -198,7 +214,8 @@ HEADLINE_ACTORS = ("Volodymyr Zelensky", "Donald Trump", "Vladimir Putin", "Mark
                    "Dmitry Peskov", "Emmanuel Macron", "Keir Starmer", "Friedrich Merz",
                    "Sergei Lavrov", "Ursula von der Leyen", "Kaja Kallas", "Marco Rubio",
                    "Steve Witkoff", "Donald Tusk", "Viktor Orbán")
-# Each group's usual dominant stance on (membership, guarantees); others default to neutral.
+# Each group's usual dominant stance on GROUP_STANCE_TOPICS; other groups and topics: neutral.
+GROUP_STANCE_TOPICS = ("membership", "guarantees")
 GROUP_STANCES = {
     "Ukraine": ("favor", "favor"), "Russia": ("against", "against"),
     "Belarus": ("against", "against"), "China": ("against", "against"),
@@ -323,7 +340,8 @@ def build_dimensions(rng: np.random.Generator) -> Dimensions:
                     for actor, topic, before, day, after in KNOWN_SHIFTS}
     for index, (name, group) in enumerate(actors):
         for topic_index, topic in enumerate(TOPICS):
-            usual = GROUP_STANCES.get(group, ("neutral", "neutral"))[topic_index]
+            usual = dict(zip(GROUP_STANCE_TOPICS, GROUP_STANCES.get(group, ()),
+                             strict=False)).get(topic, "neutral")
             dominant = STANCES.index(usual) if rng.random() < 0.85 else int(rng.integers(3))
             if (name, topic) in known_shifts:
                 usual, day, stance = known_shifts[(name, topic)]
@@ -356,40 +374,16 @@ def build_dimensions(rng: np.random.Generator) -> Dimensions:
     )
 
 
-def vocabulary() -> dict[str, pa.Table]:
-    """Sentence templates, their endings, speakers, closings and titles as lookup tables."""
-    templates: dict[str, list] = {"topic_code": [], "stance_code": [], "variant": [],
-                                  "template": []}
-    for (topic, stance), texts in SENTENCES.items():
-        for variant, text in enumerate(texts):
-            templates["topic_code"].append(TOPICS.index(topic))
-            templates["stance_code"].append(STANCES.index(stance))
-            templates["variant"].append(variant)
-            templates["template"].append(text)
-    endings = [f" {context} {when}." for context in CONTEXTS for when in WHENS]
-    titles: dict[str, list] = {"topic_code": [], "variant": [], "title": []}
-    for topic, texts in TITLES.items():
-        for variant, text in enumerate(texts):
-            titles["topic_code"].append(TOPICS.index(topic))
-            titles["variant"].append(variant)
-            titles["title"].append(text)
-    return {
-        "bench_templates": pa.table({key: pa.array(values, pa.int32() if key != "template"
-                                                   else pa.string())
-                                     for key, values in templates.items()}),
-        "bench_endings": pa.table({"ending_id": pa.array(range(len(endings)), pa.int32()),
-                                   "ending": endings}),
-        "bench_speakers": pa.table({"speaker_id": pa.array(range(len(SPEAKERS)), pa.int32()),
-                                    "speaker": list(SPEAKERS)}),
-        "bench_closings": pa.table({"closing_id": pa.array(range(len(CLOSINGS)), pa.int32()),
-                                    "closing": list(CLOSINGS)}),
-        "bench_titles": pa.table({key: pa.array(values, pa.int32() if key != "title"
-                                                else pa.string())
-                                  for key, values in titles.items()}),
-        "bench_off_topic_titles": pa.table({
-            "variant": pa.array(range(len(OFF_TOPIC_TITLES)), pa.int32()),
-            "title": list(OFF_TOPIC_TITLES)}),
-    }
+def check_vocabulary() -> None:
+    """The synthetic year speaks about the registry's topics: two of them, each with
+    sentences for every stance and titles."""
+    missing = [f"{topic}/{stance}" for topic in TOPICS for stance in STANCES
+               if (topic, stance) not in SENTENCES] + [topic for topic in TOPICS
+                                                       if topic not in TITLES]
+    if missing or len(TOPICS) != 2:
+        raise SystemExit(f"bench-warehouse: the synthetic vocabulary does not fit the topic "
+                         f"registry {list(TOPICS)} (missing: {', '.join(missing) or 'none'}; "
+                         "draw_articles mixes exactly two topics)")
 
 
 # ------------------------------------------------------------------ facts (numpy)
@@ -579,152 +573,15 @@ def draw_runs(rng: np.random.Generator, run_start: np.ndarray, completed: np.nda
 
 # ------------------------------------------------------------------ loading (DuckDB)
 
-LOAD_STATEMENTS: tuple[tuple[str, str], ...] = (
-    ("runs", """
+# The runs' history over the synthetic year (start and end times, counters from what was
+# stored, failures, feed states): SQL, because the run writers stamp now().
+RUN_STATEMENTS: tuple[tuple[str, str], ...] = (
+    ("run ids", """
         CREATE TEMP TABLE bench_run_ids AS
         SELECT run_n, CASE WHEN run_n = 0 THEN 'backfill-' ELSE 'daily-' END
                       || strftime(CAST(to_timestamp($epoch + started_s) AS DATE), '%Y-%m-%d')
                       AS run_id
         FROM bench_runs"""),
-    ("articles (staging)", """
-        CREATE TEMP TABLE bench_articles AS
-        WITH titled AS (
-            SELECT g.*, o.source, o.domain, r.run_id,
-                   COALESCE(replace(t.title, '{lead}', COALESCE(a.name, 'Officials')), x.title)
-                       AS title
-            FROM bench_gen_articles AS g
-            JOIN bench_outlets AS o USING (outlet_id)
-            JOIN bench_run_ids AS r USING (run_n)
-            LEFT JOIN bench_actors AS a ON a.actor_id = g.lead_actor
-            LEFT JOIN bench_titles AS t
-              ON g.mentions > 0 AND t.topic_code = g.topic_code AND t.variant = g.title_variant
-            LEFT JOIN bench_off_topic_titles AS x
-              ON g.mentions = 0 AND x.variant = g.n % 5
-        ), located AS (
-            SELECT *, 'https://' || domain || '/'
-                      || strftime(CAST(to_timestamp($epoch + published_s) AS DATE), '%Y/%m/%d')
-                      || '/' || trim(regexp_replace(lower(title), '[^a-z0-9]+', '-', 'g'), '-')
-                      || '-' || n AS url
-            FROM titled
-        )
-        SELECT n, substr(sha256(url), 1, 16) AS article_id, url, source, domain, title,
-               CASE WHEN undated THEN NULL ELSE to_timestamp($epoch + published_s) END
-                   AS published_at,
-               to_timestamp($epoch + fetched_s) AS fetched_at, run_id, mentions, closing_id,
-               aliased
-        FROM located"""),
-    ("mentions (staging)", """
-        CREATE TEMP TABLE bench_mentions AS
-        SELECT a.article_id, m.sentence_index,
-               CASE m.topic_code WHEN 0 THEN 'membership' ELSE 'guarantees' END AS topic,
-               CASE m.stance_code WHEN 0 THEN 'favor' WHEN 1 THEN 'against' ELSE 'neutral' END
-                   AS stance,
-               m.confidence, p.name AS actor, p.actor_group,
-               replace(t.template, '{actor}', COALESCE(p.name, s.speaker)) || e.ending
-                   AS sentence
-        FROM bench_gen_mentions AS m
-        JOIN bench_articles AS a ON a.n = m.article_n
-        JOIN bench_templates AS t USING (topic_code, stance_code, variant)
-        JOIN bench_endings AS e USING (ending_id)
-        JOIN bench_speakers AS s USING (speaker_id)
-        LEFT JOIN bench_actors AS p USING (actor_id)"""),
-    ("sentences", """
-        INSERT INTO sentences (article_id, sentence_index, sentence)
-        SELECT article_id, 0, title || ', ' || source || ' reported.' FROM bench_articles
-        UNION ALL
-        SELECT article_id, sentence_index, sentence FROM bench_mentions
-        UNION ALL
-        SELECT a.article_id, a.mentions + 1, c.closing
-        FROM bench_articles AS a JOIN bench_closings AS c USING (closing_id)"""),
-    ("articles", """
-        INSERT INTO stored_articles
-            (article_id, url, source, domain, title, author, published_at, language, text,
-             content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
-        WITH texts AS (
-            SELECT article_id, array_to_string(list(sentence ORDER BY sentence_index), ' ') AS text
-            FROM sentences GROUP BY article_id
-        )
-        SELECT a.article_id, a.url, a.source, a.domain, a.title,
-               CASE WHEN a.n % 3 = 0 THEN NULL ELSE a.source || ' staff' END, a.published_at,
-               'en', t.text, sha256(t.text), CAST(hash(t.text) >> 1 AS BIGINT), NULL,
-               'https://' || a.domain || '/rss', a.fetched_at, a.run_id
-        FROM bench_articles AS a JOIN texts AS t USING (article_id)"""),
-    ("copies", """
-        CREATE TEMP TABLE bench_copies AS
-        WITH located AS (
-            SELECT c.*, a.article_id AS original_id, a.title, o.source, o.domain, r.run_id,
-                   'https://' || o.domain || '/'
-                   || strftime(CAST(to_timestamp($epoch + c.published_s) AS DATE), '%Y/%m/%d')
-                   || '/syndicated-' || a.article_id AS url,
-                   a.published_at IS NULL AS undated
-            FROM bench_gen_copies AS c
-            JOIN bench_articles AS a ON a.n = c.original_n
-            JOIN bench_outlets AS o USING (outlet_id)
-            JOIN bench_run_ids AS r USING (run_n)
-        )
-        SELECT substr(sha256(url), 1, 16) AS article_id, original_id, url, source, domain, title,
-               CASE WHEN undated THEN NULL ELSE to_timestamp($epoch + published_s) END
-                   AS published_at,
-               to_timestamp($epoch + fetched_s) AS fetched_at, run_id
-        FROM located"""),
-    ("copies: articles and sentences", """
-        INSERT INTO stored_articles
-            (article_id, url, source, domain, title, author, published_at, language, text,
-             content_hash, simhash, duplicate_of, feed_url, fetched_at, run_id)
-        SELECT c.article_id, c.url, c.source, c.domain, c.title, NULL, c.published_at, 'en',
-               s.text, s.content_hash, s.simhash, c.original_id, 'https://' || c.domain || '/rss',
-               c.fetched_at, c.run_id
-        FROM bench_copies AS c JOIN stored_articles AS s ON s.article_id = c.original_id;
-        INSERT INTO sentences (article_id, sentence_index, sentence)
-        SELECT c.article_id, s.sentence_index, s.sentence
-        FROM bench_copies AS c JOIN sentences AS s ON s.article_id = c.original_id"""),
-    ("url aliases", """
-        INSERT INTO url_aliases (url, article_id)
-        SELECT url, article_id FROM stored_articles
-        UNION ALL
-        SELECT url || '?utm_source=rss&utm_medium=feed', article_id
-        FROM bench_articles WHERE aliased"""),
-    ("sentence stances", """
-        INSERT INTO sentence_stances
-            (article_id, sentence_index, topic, stance, confidence, actor, actor_group,
-             model_version)
-        SELECT article_id, sentence_index, topic, stance, confidence, actor, actor_group,
-               $model_version
-        FROM bench_mentions"""),
-    ("trend facts", """
-        -- what queries/replace_stances.sql maintains for the pipeline (migration 003)
-        INSERT INTO trend_mention_facts
-            (article_id, sentence_index, topic, stance, confidence, actor, actor_group, source, url, day)
-        SELECT m.article_id, m.sentence_index, m.topic, m.stance, m.confidence, m.actor,
-               m.actor_group, a.source, a.url,
-               CAST(timezone('UTC', COALESCE(a.published_at, a.fetched_at)) AS DATE) AS day
-        FROM sentence_stances AS m JOIN stored_articles AS a USING (article_id)
-        WHERE a.duplicate_of IS NULL AND m.stance IN ('favor', 'against', 'neutral')
-        ORDER BY day, m.topic, m.actor"""),
-    ("article stances", """
-        -- models/aggregate.py in SQL: a confidence-weighted vote, polar sentences first.
-        INSERT INTO article_topic_stances
-            (article_id, topic, stance, confidence, mentions, model_version)
-        WITH weights AS (
-            SELECT article_id, topic, count(*) AS mentions,
-                   COALESCE(sum(confidence) FILTER (WHERE stance = 'favor'), 0) AS favor,
-                   COALESCE(sum(confidence) FILTER (WHERE stance = 'against'), 0) AS against,
-                   COALESCE(sum(confidence) FILTER (WHERE stance = 'neutral'), 0) AS neutral
-            FROM bench_mentions GROUP BY article_id, topic
-        ), voted AS (
-            SELECT *, favor + against AS polar,
-                   least(favor, against) / nullif(favor + against, 0) AS minority
-            FROM weights
-        )
-        SELECT article_id, topic,
-               CASE WHEN polar = 0 THEN 'neutral' WHEN minority >= 0.3 THEN 'mixed'
-                    WHEN favor > against THEN 'favor' ELSE 'against' END,
-               round(least(1.0, CASE
-                   WHEN polar = 0 THEN neutral / mentions
-                   WHEN minority >= 0.3 THEN minority * 2 * polar / (polar + neutral)
-                   ELSE (1 - minority) * polar / (polar + 0.5 * neutral) END), 4),
-               mentions, $model_version
-        FROM voted"""),
     ("runs and failures", """
         INSERT INTO runs
             (run_id, flow, started_at, finished_at, status, feeds_ok, feeds_failed,
@@ -785,6 +642,107 @@ LOAD_STATEMENTS: tuple[tuple[str, str], ...] = (
 )
 
 
+# ------------------------------------------------------------------ storing (the real writers)
+
+
+def run_ids(run_start: np.ndarray, epoch: int) -> list[str]:
+    """As the SQL's bench_run_ids: backfill-/daily- and the run's UTC day."""
+    return [("backfill-" if run == 0 else "daily-")
+            + datetime.fromtimestamp(epoch + int(start), UTC).strftime("%Y-%m-%d")
+            for run, start in enumerate(run_start)]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class YearOfRecords:
+    """The drawn year as ArticleRecords, built one run at a time (a year at once would not
+    fit in memory at 2 M mentions)."""
+
+    def __init__(self, dims: Dimensions, articles: pa.Table, mentions: pa.Table,
+                 copies: pa.Table, epoch: int) -> None:
+        self.epoch = epoch
+        self.a = {name: articles.column(name).to_numpy() for name in articles.column_names}
+        self.m = {name: mentions.column(name).to_numpy() for name in mentions.column_names}
+        self.c = {name: copies.column(name).to_numpy() for name in copies.column_names}
+        self.first_mention = np.cumsum(self.a["mentions"]) - self.a["mentions"]
+        self.sources = dims.outlets.column("source").to_pylist()
+        self.domains = dims.outlets.column("domain").to_pylist()
+        self.names = dims.actors.column("name").to_pylist()
+        self.groups = dims.actors.column("actor_group").to_pylist()
+        self.endings = [f" {context} {when}." for context in CONTEXTS for when in WHENS]
+
+    def _when(self, seconds: int) -> datetime:
+        return datetime.fromtimestamp(self.epoch + int(seconds), UTC)
+
+    def original(self, n: int) -> ArticleRecord:
+        a, m = self.a, self.m
+        outlet, lead, count = int(a["outlet_id"][n]), int(a["lead_actor"][n]), int(a["mentions"][n])
+        source, domain = self.sources[outlet], self.domains[outlet]
+        title = (TITLES[TOPICS[a["topic_code"][n]]][a["title_variant"][n]].replace(
+            "{lead}", self.names[lead] if lead >= 0 else "Officials") if count
+            else OFF_TOPIC_TITLES[n % len(OFF_TOPIC_TITLES)])
+        published = self._when(a["published_s"][n])
+        url = f"https://{domain}/{published:%Y/%m/%d}/{_slug(title)}-{n}"
+        sentences = [f"{title}, {source} reported."]
+        mentions = []
+        for row in range(int(self.first_mention[n]), int(self.first_mention[n]) + count):
+            topic, stance = TOPICS[m["topic_code"][row]], STANCES[m["stance_code"][row]]
+            actor = int(m["actor_id"][row])
+            speaker = self.names[actor] if actor >= 0 else SPEAKERS[m["speaker_id"][row]]
+            sentences.append(SENTENCES[(topic, stance)][m["variant"][row]].replace(
+                "{actor}", speaker) + self.endings[m["ending_id"][row]])
+            mentions.append(MentionRecord(
+                int(m["sentence_index"][row]), topic, stance, float(m["confidence"][row]),
+                self.names[actor] if actor >= 0 else None,
+                self.groups[actor] if actor >= 0 else None))
+        sentences.append(CLOSINGS[a["closing_id"][n]])
+        text = " ".join(sentences)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return ArticleRecord(
+            article_id=article_id_for(url), url=url, source=source, domain=domain, title=title,
+            author=None if n % 3 == 0 else f"{source} staff",
+            published_at=None if a["undated"][n] else published, language="en", text=text,
+            content_hash=digest, simhash=int(digest[:15], 16), feed_url=f"https://{domain}/rss",
+            fetched_at=self._when(a["fetched_s"][n]), sentences=sentences, mentions=mentions,
+            stances=aggregate_article(
+                [Mention(x.topic, x.stance, x.confidence) for x in mentions], TOPICS),
+            model_version=MODEL_VERSION,
+            aliases=[f"{url}?utm_source=rss&utm_medium=feed"] if a["aliased"][n] else [])
+
+    def copy(self, k: int) -> ArticleRecord:
+        """A syndicated copy as link_duplicates leaves it: the original's text and sentences,
+        no mentions or stances."""
+        c = self.c
+        original = self.original(int(c["original_n"][k]))
+        outlet = int(c["outlet_id"][k])
+        published = self._when(c["published_s"][k])
+        url = (f"https://{self.domains[outlet]}/{published:%Y/%m/%d}/syndicated-"
+               f"{original.article_id}")
+        return ArticleRecord(
+            **{**vars(original), "article_id": article_id_for(url), "url": url,
+               "source": self.sources[outlet], "domain": self.domains[outlet], "author": None,
+               "published_at": None if original.published_at is None else published,
+               "feed_url": f"https://{self.domains[outlet]}/rss",
+               "fetched_at": self._when(c["fetched_s"][k]), "mentions": [], "stances": [],
+               "aliases": [], "duplicate_of": original.article_id})
+
+    def by_run(self, runs: int) -> Iterator[tuple[int, list[ArticleRecord]]]:
+        """Each run's articles: originals first, then the copies it fetched."""
+        originals = np.argsort(self.a["run_n"], kind="stable")
+        copies = np.argsort(self.c["run_n"], kind="stable")
+        original_runs = self.a["run_n"][originals]
+        copy_runs = self.c["run_n"][copies]
+        for run in range(runs):
+            first, last = np.searchsorted(original_runs, [run, run + 1])
+            records = [self.original(int(n)) for n in originals[first:last]]
+            first, last = np.searchsorted(copy_runs, [run, run + 1])
+            records += [self.copy(int(k)) for k in copies[first:last]]
+            if records:
+                yield run, records
+
+
 def bound(sql: str, params: dict[str, object]) -> dict[str, object]:
     """The parameters a statement names (DuckDB refuses unused ones)."""
     named = set(re.findall(r"\$(\w+)", sql))
@@ -793,28 +751,29 @@ def bound(sql: str, params: dict[str, object]) -> dict[str, object]:
 
 def generate(db_path: Path, mentions: int) -> dict[str, int]:
     """Fill a fresh warehouse with a year of synthetic coverage; returns the row counts."""
+    check_vocabulary()
     rng = np.random.default_rng(SEED)
     with step("drawing the year (numpy)"):
         dims = build_dimensions(rng)
         run_start, completed = run_schedule(rng)
         articles, counts = draw_articles(rng, dims, mentions, run_start, completed)
-        staging = {
-            "bench_outlets": dims.outlets,
-            "bench_actors": dims.actors,
-            "bench_gen_articles": articles,
-            "bench_gen_mentions": draw_mentions(rng, dims, articles, counts),
-            "bench_gen_copies": draw_copies(rng, articles, run_start, completed),
-            **vocabulary(),
-        }
-        staging["bench_runs"], staging["bench_gen_failures"] = draw_runs(rng, run_start, completed)
+        drawn_mentions = draw_mentions(rng, dims, articles, counts)
+        copies = draw_copies(rng, articles, run_start, completed)
+        runs, failures = draw_runs(rng, run_start, completed)
     epoch = int(datetime.combine(YEAR_START, datetime.min.time(), tzinfo=UTC).timestamp())
     params = {"epoch": epoch, "model_version": MODEL_VERSION, "outlets": OUTLET_COUNT}
+    year = YearOfRecords(dims, articles, drawn_mentions, copies, epoch)
+    ids = run_ids(run_start, epoch)
     with connect(db_path) as connection:
         connection.execute("SET enable_progress_bar = false")
         connection.execute("SET TimeZone = 'UTC'")  # days and URLs in UTC, like article_day()
-        for name, table in staging.items():
+        with step(f"articles through warehouse.db.store_articles, run by run ({len(ids)} runs)"):
+            for run, records in year.by_run(len(ids)):
+                store_articles(connection, ids[run], records)
+        for name, table in {"bench_outlets": dims.outlets, "bench_runs": runs,
+                            "bench_gen_failures": failures}.items():
             connection.register(name, table)
-        for label, sql in LOAD_STATEMENTS:
+        for label, sql in RUN_STATEMENTS:
             with step(label):
                 for statement in filter(str.strip, sql.split(";\n")):
                     connection.execute(statement, bound(statement, params) or None)
@@ -899,7 +858,7 @@ def time_reports(db_path: Path, repeat: int) -> list[tuple[str, float]]:
         (f"--since {QUARTER[0]} --until {QUARTER[1]}",
          {"since": QUARTER[0], "until": QUARTER[1]}),
         ("full range", {}),
-        ("--topic membership", {"topic": "membership"}),
+        (f"--topic {TOPICS[0]}", {"topic": TOPICS[0]}),
     )
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:

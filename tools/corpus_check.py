@@ -18,13 +18,13 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-LABELS = {"favor", "against", "neutral", "none"}
+from stancewatch.models.interface import LABELS, TOPICS
+
 SENTENCE_TYPES = {
     "headline", "quote", "partial_quote", "reported_speech", "narration", "analysis",
     "communique", "poll", "question", "transcript",
 }
-REQUIRED = ("id", "text", "source_url", "source_date", "outlet", "sentence_type",
-            "membership", "guarantees")
+REQUIRED = ("id", "text", "source_url", "source_date", "outlet", "sentence_type", *TOPICS)
 MAX_SHARED_RUN = 5
 WORD = re.compile(r"\w+", re.UNICODE)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -81,7 +81,7 @@ def check(corpus: Path, sources: Path | None) -> int:
             print(f"{where}: duplicate id {row['id']}")
             problems += 1
         seen.add(row["id"])
-        for topic in ("membership", "guarantees"):
+        for topic in TOPICS:
             if row[topic] not in LABELS:
                 print(f"{where}: {topic} label {row[topic]!r}")
                 problems += 1

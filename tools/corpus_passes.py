@@ -20,12 +20,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from stancewatch.models.interface import TOPICS
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "models" / "data" / "real"
 PASSES = REAL / "passes"
 WORK = ROOT / "data" / "labelwork"
-TOPICS = ("membership", "guarantees")
-LABEL_KEYS = ("membership", "guarantees", "actor", "actor_group")
+LABEL_KEYS = (*TOPICS, "actor", "actor_group")
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,10 +34,12 @@ DEV_SITE_BUCKETS = range(12, 25)  # … development only
 
 @dataclass(frozen=True)
 class LabelledSentence:
+    """One labelled row: a label per topic of the registry (models/topics.toml), readable as
+    `row.label(topic)` or as an attribute (`row.membership`)."""
+
     id: str
     text: str
-    membership: str
-    guarantees: str
+    labels: Mapping[str, str]
     actor: str | None
     actor_group: str | None
     source_file: str
@@ -46,11 +49,18 @@ class LabelledSentence:
     sentence_type: str | None = None
 
     def label(self, topic: str) -> str:
-        return self.membership if topic == "membership" else self.guarantees
+        return self.labels[topic]
+
+    def __getattr__(self, name: str) -> str:
+        # only called when normal lookup fails; never for dunders (pickle, copy)
+        labels = self.__dict__.get("labels")
+        if name.startswith("_") or labels is None or name not in labels:
+            raise AttributeError(f"{type(self).__name__!r} has no attribute or topic {name!r}")
+        return str(labels[name])
 
     @property
     def on_topic(self) -> bool:
-        return self.membership != "none" or self.guarantees != "none"
+        return any(label != "none" for label in self.labels.values())
 
     @property
     def site(self) -> str:
@@ -74,7 +84,7 @@ def load_labelled(paths: list[Path]) -> list[LabelledSentence]:
                 raw = json.loads(line)
                 row = LabelledSentence(
                     id=str(raw["id"]), text=str(raw["text"]).strip(),
-                    membership=raw["membership"], guarantees=raw["guarantees"],
+                    labels={topic: raw[topic] for topic in TOPICS},
                     actor=raw.get("actor") or None, actor_group=raw.get("actor_group") or None,
                     source_file=path.name, source_url=raw.get("source_url"),
                     source_date=raw.get("source_date"), outlet=raw.get("outlet"),

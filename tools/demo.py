@@ -33,11 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
 
     from stancewatch.flows.daily import daily_flow
+    from stancewatch.flows.terminal import run_output
 
     with serve_outlets(DEMO_DIR / "sites") as bases:
         feeds = render_feeds_file(DEMO_DIR / "feeds.toml", bases, db_path.parent / "demo-feeds.toml")
         print("demo outlets: " + ", ".join(f"{slug} at {url}" for slug, url in bases.items()))
-        summary = daily_flow(str(feeds), str(db_path), allow_private_networks=True)
+        log_path = Path(f"{db_path}.log")
+        with run_output(log_path, f"demo run --db {db_path}") as progress:
+            summary = daily_flow(str(feeds), str(db_path), allow_private_networks=True,
+                                 progress=progress)
+        print(f"run log (library and Prefect logging): {log_path}")
     stats = summary["stats"]
     print(f"\nstored in {db_path}: {stats['articles_new']} new articles "
           f"({stats['duplicates']} syndicated copies linked), {stats['mentions_new']} stance "

@@ -90,7 +90,7 @@ def main() -> None:
                "best_epoch": meta["recipe"]["best_epoch"],
                "f_avg": {t: dev[t]["f_avg"] for t in TOPICS},
                "macro_f1": {t: dev[t]["macro_f1"] for t in TOPICS},
-               "mean_f_avg": round(sum(dev[t]["f_avg"] for t in TOPICS) / 2, 4),
+               "mean_f_avg": round(sum(dev[t]["f_avg"] for t in TOPICS) / len(TOPICS), 4),
                "seconds": round(time.time() - started, 1)}
         rows.append(row)
         print("SWEEP", json.dumps(row), flush=True)

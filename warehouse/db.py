@@ -356,7 +356,7 @@ ARTICLE_STANCE_SCHEMA = pa.schema([
 
 
 def _arrow_tables(run_id: str, articles: Sequence[ArticleRecord]) -> dict[str, pa.Table]:
-    article_rows = {name: [] for name in (
+    article_rows: dict[str, list[object]] = {name: [] for name in (
         "article_id", "url", "source", "domain", "title", "author", "published_at", "language",
         "text", "content_hash", "simhash", "duplicate_of", "feed_url", "fetched_at", "run_id",
         "published_local", "extraction_mode", "unclassified")}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from stancewatch.models.aggregate import ArticleStance  # an article's stance, as aggregated
+
 
 @dataclass(frozen=True)
 class MentionRecord:
@@ -15,14 +17,6 @@ class MentionRecord:
     actor: str | None
     actor_group: str | None
     holder_rule: str | None = None
-
-
-@dataclass(frozen=True)
-class ArticleStanceRecord:
-    topic: str
-    stance: str
-    confidence: float
-    mentions: int
 
 
 @dataclass(frozen=True)
@@ -42,7 +36,7 @@ class ArticleRecord:
     fetched_at: datetime
     sentences: list[str]
     mentions: list[MentionRecord]
-    stances: list[ArticleStanceRecord]
+    stances: list[ArticleStance]
     model_version: str
     aliases: list[str] = field(default_factory=list)
     duplicate_of: str | None = None

@@ -26,17 +26,19 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from stancewatch.errors import UserError
-from stancewatch.models.interface import TOPIC_LABELS
+from stancewatch.models.topics import load_topics, topic_labels
 from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown, for_terminal
 from stancewatch.warehouse.db import PACKAGE_DIR, WarehouseFileError, _views_digest, connect, load_sql
 
-TOPICS = TOPIC_LABELS
+TOPICS = topic_labels()  # name -> label, from the topic registry (models/topics.toml)
 STANCES = ("favor", "against", "neutral", "mixed")
 STANCE_LABELS = {"favor": "Favor", "against": "Against", "neutral": "Neutral",
                  "mixed": "Mixed (both sides)"}
 STANCE_COLOURS = {"favor": "#2e7d32", "against": "#c62828", "neutral": "#9e9e9e",
                   "mixed": "#f0a500"}
-TOPIC_COLOURS = {"membership": "#1f5fa8", "guarantees": "#7b4fa0"}
+TOPIC_COLOURS = {topic.name: topic.colour for topic in load_topics()}
+REPORT_TITLE = "Stance trends: " + " and ".join(
+    label[:1].lower() + label[1:] if index else label for index, label in enumerate(TOPICS.values()))
 TEMPLATE_PATH = PACKAGE_DIR / "report_template.html"
 TOP_SHIFTS = 10
 TOP_OUTLETS = 12
@@ -158,6 +160,18 @@ def _query(connection: duckdb.DuckDBPyConnection, name: str,
     return connection.sql(load_sql(name), params=params or None).to_arrow_table()
 
 
+def _topic_columns(table: pa.Table) -> pa.Table:
+    """report_volume's per-topic counts (a MAP) as one `<topic>_articles` column per topic
+    of the registry, in its order: flat columns for the CSV extract and the chart."""
+    position = table.schema.get_field_index("topic_articles")
+    counts = [dict(entry or []) for entry in table.column("topic_articles").to_pylist()]
+    table = table.remove_column(position)
+    for offset, topic in enumerate(TOPICS):
+        table = table.add_column(position + offset, f"{topic}_articles",
+                                 pa.array([count.get(topic, 0) for count in counts], pa.int64()))
+    return table
+
+
 def check_views(connection: duckdb.DuckDBPyConnection, db_path: Path) -> None:
     """A read-only reader cannot create views: say so when the file predates them."""
     try:
@@ -180,6 +194,8 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, filters: ReportFilte
     for name in names:
         query, filtered = REPORT_QUERIES[name]
         tables[name] = _query(connection, query, params if filtered else None)
+    if "volume" in tables:
+        tables["volume"] = _topic_columns(tables["volume"])
     settings = _query(connection, "report_settings").to_pylist()[0]
     return ReportData(filters, datetime.now(UTC).replace(microsecond=0), overview, tables,
                       min_mentions=settings["min_mentions"])
@@ -415,7 +431,7 @@ def _week_axis(axis, weeks: Sequence[date]) -> None:
 
 def _stance_legend(figure, axes) -> None:
     """One legend for all panels, in stance order, whichever panels drew what."""
-    found = {}
+    found: dict[str, Any] = {}
     for axis in axes:
         for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
             found.setdefault(label, handle)
@@ -488,15 +504,15 @@ def sources_chart(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str 
         for stance in STANCES:
             widths = []
             for source in outlets:
-                row = by_source.get(source)
-                widths.append(100 * row[stance] / row["articles"] if row and row["articles"]
-                              else 0.0)
+                outlet = by_source.get(source)
+                widths.append(100 * outlet[stance] / outlet["articles"]
+                              if outlet and outlet["articles"] else 0.0)
             axis.barh(labels, widths, left=left, color=STANCE_COLOURS[stance],
                       label=STANCE_LABELS[stance], edgecolor="white", linewidth=0.5, height=0.7)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         for position, source in enumerate(outlets):
-            row = by_source.get(source)
-            axis.annotate(f"n={row['articles'] if row else 0}", (101, position), va="center",
+            outlet = by_source.get(source)
+            axis.annotate(f"n={outlet['articles'] if outlet else 0}", (101, position), va="center",
                           fontsize=7, color="#555555", annotation_clip=False)
         axis.set_xlim(0, 100)
         axis.set_xticks([0, 25, 50, 75, 100])
@@ -596,16 +612,16 @@ def _grid_html(rows: Sequence[dict[str, Any]], topics: Sequence[str]) -> str:
     for actor, entry in actors.items():
         cells = []
         for topic in topics:
-            row = entry.get(topic)
-            if row is None:
+            latest = entry.get(topic)
+            if latest is None:
                 cells.append('<td class="muted">not quoted</td>')
                 continue
             cells.append(
-                f'<td>{_badge(row["stance"])} <small class="muted">week of '
-                f'{_day(row["period"])} ({_plural(row["period_mentions"], "mention")}; '
-                f'{row["total_mentions"]} in all)</small>'
-                f'<blockquote>{_e(_quoted(row["quote"]))}</blockquote>'
-                f'<small>{_link(row["url"], _source_label(row))}</small></td>')
+                f'<td>{_badge(latest["stance"])} <small class="muted">week of '
+                f'{_day(latest["period"])} ({_plural(latest["period_mentions"], "mention")}; '
+                f'{latest["total_mentions"]} in all)</small>'
+                f'<blockquote>{_e(_quoted(latest["quote"]))}</blockquote>'
+                f'<small>{_link(latest["url"], _source_label(latest))}</small></td>')
         group = f'{_e(entry["group"])} · ' if entry["group"] else ""
         body.append(f'<tr><th scope="row">{_e(actor)}<br><small class="muted">'
                     f'{group}{_plural(entry["mentions"], "mention")}</small></th>'
@@ -703,6 +719,12 @@ def _health_html(data: ReportData) -> str:
     return "".join(parts)
 
 
+def _topics_html() -> str:
+    """The header's list of what is covered: each topic's label and description."""
+    return "".join(f"<li><b>{_e(topic.label)}</b>: {_e(topic.description)}</li>"
+                   for topic in load_topics())
+
+
 def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
     """The whole page as one string: pure, so tests can render without a warehouse."""
     topics = _topics(data.filters)
@@ -741,7 +763,7 @@ def render_html(data: ReportData, extract_names: Sequence[str] = ()) -> str:
     extracts = ", ".join(f"<code>extracts/{_e(name)}</code>" for name in extract_names)
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     return template.substitute(
-        title="Stance trends: Ukraine in NATO and security guarantees",
+        title=_e(REPORT_TITLE), topics=_topics_html(),
         filters=_e(data.filters.describe()), generated=_e(_when(data.generated_at)),
         nav=nav, body=body,
         extracts=extracts or "none", min_mentions=str(data.min_mentions))
@@ -828,7 +850,7 @@ def render_markdown(data: ReportData, *, run: dict[str, Any] | None = None,
                     short: bool = False, run_id: str | None = None) -> str:
     o = data.overview
     h = "#" if short else ""  # the summary sits under the flow's own heading
-    lines = [f"{h}# Stance trends: Ukraine in NATO and security guarantees", "",
+    lines = [f"{h}# {_md(REPORT_TITLE)}", "",
              f"_Generated {_when(data.generated_at)}; {_md(data.filters.describe())}._", ""]
     if o.articles == 0:
         lines += ["**No data yet**: the warehouse holds no articles"
