@@ -39,6 +39,7 @@ faults: $(STAMP)
 
 train: $(STAMP)
 	$(PY) -m tools.train --seed 13
+	$(PY) -m tools.calibrate
 
 eval: $(STAMP)
 	$(PY) -m tools.evaluate

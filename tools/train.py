@@ -1,4 +1,5 @@
-"""Fine-tune the stance model: `make train` (python -m tools.train --seed 13).
+"""Fine-tune the stance model: `make train` (python -m tools.train --seed 13, then
+python -m tools.calibrate, which sets the heads' decision offsets on the real dev split).
 
 MiniLM (bundled offline copy) + LoRA on every attention and feed-forward projection,
 one 4-way head per topic, cross-entropy summed over topics. Trained on the real-coverage
