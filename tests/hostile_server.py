@@ -150,7 +150,8 @@ def hostile_server() -> Iterator[HostileServer]:
     server = ThreadingHTTPServer((HOST, 0), _handler(state))
     server.daemon_threads = True
     state.base = f"http://{HOST}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield state

@@ -482,6 +482,7 @@ def test_alerts_table_is_documented_and_matches_the_migration(tmp_path):
 
 
 # ------------------------------------------------------------------ through the daily flow
+@pytest.mark.slow  # a real Prefect run of the daily flow with the model
 def test_daily_flow_alerts_through_webhook_and_a_prefect_block(prefect_harness, demo_feeds,
                                                                tmp_path, monkeypatch):
     """The real daily flow (CLI, Prefect, model) against the demo outlets: every change of the

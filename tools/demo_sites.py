@@ -82,7 +82,8 @@ def serve_outlets(sites_dir: Path, host: str | None = None) -> Iterator[dict[str
         servers.append(server)
         bases[folder.name] = f"http://{address}:{server.server_address[1]}"
         requests_seen[folder.name] = seen
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
     try:
         yield bases
     finally:
