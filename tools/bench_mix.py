@@ -39,7 +39,7 @@ from stancewatch.flows.config import load_config, with_overrides
 from stancewatch.flows.pipeline import collect, get_classifier
 from tools.bench_model import BareForward
 from tools.demo_sites import render_feeds_file, serve_outlets
-from tools.mix import build_mix_sites
+from tools.mix import ARTICLE_SENTENCES, build_mix_sites
 
 BEFORE = {"relevance_gate": False, "runtime": "torch", "precision": "fp32"}
 
@@ -64,6 +64,17 @@ def stored_sentences(db_path: Path) -> tuple[int, list[str]]:
     return articles, sentences
 
 
+def _length(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        bounds = int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN-MAX, got {text!r}") from None
+    if not 1 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError(f"expected 1 <= MIN <= MAX, got {text!r}")
+    return bounds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--off-topic", type=int, default=370, help="off-topic articles")
@@ -72,6 +83,8 @@ def main() -> None:
     parser.add_argument("--no-before", action="store_true",
                         help="skip the pipeline without gate in torch fp32 (C)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--sentences", type=_length, default=ARTICLE_SENTENCES,
+                        help="sentences per off-topic article, MIN-MAX (default %(default)s)")
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.set_num_threads(args.threads)
@@ -79,7 +92,8 @@ def main() -> None:
           f"load {os.getloadavg()[0]:.1f}; python {sys.version.split()[0]}", flush=True)
     with tempfile.TemporaryDirectory(prefix="stancewatch-bench-mix-") as folder:
         work = Path(folder)
-        template, articles = build_mix_sites(work / "sites", args.off_topic, args.seed)
+        template, articles = build_mix_sites(work / "sites", args.off_topic, args.seed,
+                                             args.sentences)
         on_topic_paths = {a.path for a in articles if a.on_topic}
         with serve_outlets(work / "sites") as bases:
             feeds = render_feeds_file(template, bases, work / "feeds.toml")
@@ -125,7 +139,8 @@ def main() -> None:
     stage = summary.stats
     print(f"mix: {len(articles)} articles served ({len(on_topic_paths)} on topic, "
           f"{1 - len(on_topic_paths) / len(articles):.0%} off topic), {stored} stored, "
-          f"{len(sentences)} sentences; classifier {label.label if label else '?'}")
+          f"{len(sentences)} sentences ({len(sentences) / max(stored, 1):.1f} per article; off-topic "
+          f"articles of {args.sentences[0]}-{args.sentences[1]}); classifier {label.label if label else '?'}")
     print(f"  A pipeline (gate on):   {spread(e2e, ' articles/s')}; wall "
           f"{spread([w for w, _ in figures['A']], ' s')}, process CPU "
           f"{spread([c for _, c in figures['A']], ' s')}")

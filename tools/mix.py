@@ -26,6 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARTICLES = ROOT / "demo" / "articles"
 FIRST_DAY = datetime(2025, 4, 1, 6, 0, tzinfo=UTC)
+# Sentences per off-topic article, drawn uniformly. News articles are long: the CNN/Daily
+# Mail corpus averages about 780 tokens (~30 sentences) an article, and the issue's own mix
+# of 381 real pages stored about 50 sentences a page (82 s × 1.3 at ~190 sentences/s).
+# `--sentences 6-14` gives the short articles of the first version of this mix.
+ARTICLE_SENTENCES = (12, 48)
 
 # ------------------------------------------------------------------------------ slots
 SLOTS: dict[str, list[str]] = {
@@ -209,15 +214,22 @@ def _fill(template: str, rng: random.Random) -> str:
     return text
 
 
-def off_topic_article(number: int, rng: random.Random) -> tuple[str, MixArticle]:
+def off_topic_article(number: int, rng: random.Random,
+                      length: tuple[int, int] = ARTICLE_SENTENCES) -> tuple[str, MixArticle]:
     category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
     spec = TEMPLATES[category]
     outlet = rng.choice([slug for slug, (_, _, cats) in OUTLETS.items() if category in cats])
-    sentences = list(spec["sentences"])  # type: ignore[arg-type]
-    rng.shuffle(sentences)
-    count = rng.randint(min(6, len(sentences)), len(sentences))
-    body = [_fill(s, rng) for s in sentences[:count]]
-    paragraphs = [" ".join(body[i : i + rng.randint(1, 2)]) for i in range(0, len(body), 2)]
+    templates = list(spec["sentences"])  # type: ignore[arg-type]
+    count = rng.randint(*length)
+    body: list[str] = []
+    while len(body) < count:  # each pass over the templates in a new order, new slot values
+        rng.shuffle(templates)
+        body += [_fill(s, rng) for s in templates[: count - len(body)]]
+    paragraphs = []
+    while body:
+        size = rng.randint(1, 3)
+        paragraphs.append(" ".join(body[:size]))
+        body = body[size:]
     paragraphs.append(f"(Report {number}, desk {rng.randint(100, 999)}.)")
     title = _fill(rng.choice(spec["titles"]), rng)  # type: ignore[arg-type]
     published = FIRST_DAY + timedelta(minutes=37 * number)
@@ -285,11 +297,12 @@ def _rss(name: str, slug: str, items: list[MixArticle]) -> str:
             f"</title><link>{{{{BASE:{slug}}}}}/</link>{entries}</channel></rss>")
 
 
-def build_mix_sites(folder: Path, off_topic: int, seed: int = 11) -> tuple[Path, list[MixArticle]]:
+def build_mix_sites(folder: Path, off_topic: int, seed: int = 11,
+                    length: tuple[int, int] = ARTICLE_SENTENCES) -> tuple[Path, list[MixArticle]]:
     """Write the outlets under `folder` and a feeds.toml template (with {{BASE:slug}}
     placeholders); returns the template and every article (with its ground truth)."""
     rng = random.Random(seed)
-    articles = [off_topic_article(number, rng)[1] for number in range(off_topic)]
+    articles = [off_topic_article(number, rng, length)[1] for number in range(off_topic)]
     for number, (title, paragraphs) in enumerate(demo_on_topic_articles()):
         outlet = ON_TOPIC_OUTLETS[number % len(ON_TOPIC_OUTLETS)]
         articles.append(MixArticle(outlet, f"/world/ukraine-{number:03d}.html", title, paragraphs,
