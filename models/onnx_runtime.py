@@ -40,6 +40,9 @@ def cache_dir() -> Path:
     return Path(base) / "stancewatch"
 
 
+MEASUREMENTS_FILE = "metrics.json"  # written by `make eval`: says nothing about the network
+
+
 def artefact_digest(folder: Path, base_path: str, precision: str) -> str:
     """What the exported file depends on: the artefact's files, the base weights' config,
     the precision and the exporting libraries."""
@@ -47,7 +50,7 @@ def artefact_digest(folder: Path, base_path: str, precision: str) -> str:
 
     digest = hashlib.sha256()
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in
-                       (".json", ".safetensors")):
+                       (".json", ".safetensors") and p.name != MEASUREMENTS_FILE):
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
     config = Path(base_path) / "config.json"

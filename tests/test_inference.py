@@ -87,3 +87,23 @@ def test_run_with_cuda_on_a_cpu_machine_fails_before_the_run(demo_feeds, tmp_pat
     assert code == 2
     assert "torch sees no CUDA GPU" in capsys.readouterr().err
     assert not db_path.exists()
+
+
+def test_onnx_export_is_keyed_by_the_network_not_by_its_measurements(tmp_path):
+    """`make eval` rewrites metrics.json; that must not throw away the cached export,
+    while new heads (a retrained or recalibrated artefact) must."""
+    from stancewatch.models.onnx_runtime import artefact_digest
+
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "adapter_model.safetensors").write_bytes(b"adapter")
+    (tmp_path / "heads.safetensors").write_bytes(b"heads")
+    (tmp_path / "stancewatch.json").write_text('{"model_version": "m"}')
+    (tmp_path / "metrics.json").write_text('{"f_avg": 0.1}')
+    first = artefact_digest(tmp_path, "base", "int8")
+
+    (tmp_path / "metrics.json").write_text('{"f_avg": 0.2}')
+    assert artefact_digest(tmp_path, "base", "int8") == first
+
+    (tmp_path / "heads.safetensors").write_bytes(b"recalibrated heads")
+    assert artefact_digest(tmp_path, "base", "int8") != first
+    assert artefact_digest(tmp_path, "base", "fp32") != artefact_digest(tmp_path, "base", "int8")
