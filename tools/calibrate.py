@@ -1,9 +1,9 @@
 """Calibrate a trained artefact's decision rule on the real development split.
 
-Training weights the rare labels up (inverse frequency ^ 1/2), which on real coverage
-makes the model say favor / against / neutral too readily where the sentence is about
-something else. This step adds one offset per topic and label to the head's logits (kept
-in the head's bias, so inference is unchanged), chosen on the real development split only:
+The label balance a model learns from its training rows (written and real, with or without
+loss weights) is not the balance of real coverage. This step adds one offset per topic and
+label to the head's logits (kept in the head's bias, so inference is unchanged), chosen on
+the real development split only:
 every combination of offsets for favor, against and neutral on a grid of -1.5 … +1.5 in
 steps of 0.25 (none stays at 0), the one with the best dev F_avg, ties to the smallest
 total offset. `make train` runs it after training; run it alone with
