@@ -194,7 +194,8 @@ def command_classify(args: argparse.Namespace) -> int:
         results = classifier.classify_texts([text for _, text, _ in batch],
                                             [day for _, _, day in batch])
         for (identifier, _, _), result in zip(batch, results, strict=True):
-            sys.stdout.write(json.dumps({"id": identifier, **result.as_json()},
+            sys.stdout.write(json.dumps({"id": identifier, **result.as_json(),
+                                         "model_version": classifier.model_version},
                                         ensure_ascii=False) + "\n")
         sys.stdout.flush()
         batch.clear()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stancewatch.models.aggregate import Mention, aggregate_article
-from stancewatch.models.classifier import load_classifier
+from stancewatch.models.classifier import load_classifier, model_version_for
 from stancewatch.models.interface import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,8 @@ def test_classify_command_jsonl():
     outputs = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o["id"] for o in outputs] == [key for key, _, _, _ in cases]
     for output, (_, text, labels, actor) in zip(outputs, cases, strict=True):
-        assert list(output) == ["id", *TOPICS, "actor", "actor_group"]
+        assert list(output) == ["id", *TOPICS, "actor", "actor_group", "model_version"]
+        assert output["model_version"] == model_version_for(None)
         assert {topic: output[topic]["stance"] for topic in TOPICS} == labels, text
         assert all(0.5 < output[topic]["confidence"] <= 1.0 for topic in TOPICS), output
         assert output["actor"] == actor
@@ -139,6 +140,8 @@ def test_any_nli_model_can_be_configured(tmp_path):
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
     from stancewatch.models.classifier import load_classifier as load
+
+    assert output["model_version"] == f"zero-shot:{model}"
 
     classifier = load(str(model))
     assert classifier.model_version == f"zero-shot:{model}"
