@@ -152,7 +152,16 @@ class FineTunedScorer:
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
         On a GPU the logits stay on the device until the end, so the CPU tokenises batch k+1
-        while the GPU still runs batch k (kernel launches do not wait)."""
+        while the GPU still runs batch k (kernel launches do not wait). A sentence that occurs
+        more than once in `texts` (boilerplate lines, syndicated copies in one batch) is scored
+        once."""
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            scored = dict(zip(distinct, self._score_texts(distinct), strict=True))
+            return [scored[text] for text in texts]
+        return self._score_texts(texts)
+
+    def _score_texts(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         if self.onnx is not None:
             return self._score_onnx(texts, order)

@@ -56,6 +56,22 @@ def test_off_topic_sentence_is_none(classifier):
 
 
 @pytest.mark.slow
+def test_repeated_sentences_are_scored_once(classifier, monkeypatch):
+    scorer = classifier.scorer
+    scored: list[list[str]] = []
+    real = scorer._score_texts
+    monkeypatch.setattr(scorer, "_score_texts", lambda texts: scored.append(list(texts)) or real(texts))
+    boilerplate = "Sign up for our newsletter to get the day's top stories."
+    texts = [boilerplate, "Peskov said guarantees for Ukraine were premature.", boilerplate,
+             "Rutte said Ukraine's path to NATO was irreversible.", boilerplate]
+    results = scorer.score(texts)
+    assert scored == [list(dict.fromkeys(texts))]  # each distinct sentence once
+    assert results[0] == results[2] == results[4]
+    alone = scorer.score(texts[1:2])[0]
+    assert all(alone[t] == pytest.approx(results[1][t], abs=1e-3) for t in TOPICS)
+
+
+@pytest.mark.slow
 def test_article_context_resolves_pronouns_and_split_quotes(classifier):
     holders = classifier.article_holders([
         "Kremlin spokesman Dmitry Peskov spoke to reporters on Monday.",

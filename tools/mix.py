@@ -205,6 +205,26 @@ class MixArticle:
     on_topic: bool
 
 
+# Real articles do not repeat a sentence; the templates above are few, so each English
+# sentence gets one of these endings (slots filled anew), which keeps repeats rare: without
+# them an article of 48 sentences repeated each template three to four times, and the
+# pipeline's per-call de-duplication of sentences made the mix look cheaper than news is.
+TAILS_EN = (
+    "", "", ", local media reported", ", according to officials in {city}", " this week",
+    " earlier this month", ", according to a statement released on {day}",
+    ", {person} told reporters", ", a report by {company} analysts showed",
+    ", figures published on {day} showed", " for the {number}th time this year",
+    ", the agency said in {city}", ", as {person} noted on {day}", " last year",
+    ", officials in {country} confirmed", ", {person} wrote in a note to clients",
+    ", broadcasters in {country} reported", ", sources close to the talks in {city} said",
+)
+
+
+def _with_tail(sentence: str, rng: random.Random) -> str:
+    tail = _fill(rng.choice(TAILS_EN), rng)
+    return sentence[:-1] + tail + "." if tail and sentence.endswith(".") else sentence
+
+
 def _fill(template: str, rng: random.Random) -> str:
     text = template
     while "{" in text:
@@ -225,6 +245,8 @@ def off_topic_article(number: int, rng: random.Random,
     while len(body) < count:  # each pass over the templates in a new order, new slot values
         rng.shuffle(templates)
         body += [_fill(s, rng) for s in templates[: count - len(body)]]
+    if spec["language"] == "en":
+        body = [_with_tail(sentence, rng) for sentence in body]
     paragraphs = []
     while body:
         size = rng.randint(1, 3)
