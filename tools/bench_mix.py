@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 import psutil
@@ -39,9 +40,26 @@ from stancewatch.flows.config import load_config, with_overrides
 from stancewatch.flows.pipeline import collect, get_classifier
 from tools.bench_model import BareForward
 from tools.demo_sites import render_feeds_file, serve_outlets
-from tools.mix import ARTICLE_SENTENCES, build_mix_sites
+from tools.mix import ARTICLE_SENTENCES, REAL_PAGES_SLUG, build_mix_sites
 
 BEFORE = {"relevance_gate": False, "runtime": "torch", "precision": "fp32"}
+
+
+BENCH_DATA_ENV = "STANCEWATCH_BENCH_DATA"
+REAL_PAGES_DIR = "article-extraction-benchmark/html"
+
+
+def real_page_files() -> list[Path]:
+    """The benchmark's pages, or a clear exit when the folder is not there."""
+    root = os.environ.get(BENCH_DATA_ENV)
+    folder = Path(root) / REAL_PAGES_DIR if root else None
+    pages = sorted(folder.glob("*.html*")) if folder and folder.is_dir() else []
+    if not pages:
+        sys.exit(f"bench-mix --real-pages: no pages in {folder or '$' + BENCH_DATA_ENV + ' (unset)'}"
+                 f"; set {BENCH_DATA_ENV} to a folder holding a checkout of "
+                 "scrapinghub/article-extraction-benchmark as article-extraction-benchmark/ "
+                 "(docs/benchmarks.md)")
+    return pages
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:
@@ -85,7 +103,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--sentences", type=_length, default=ARTICLE_SENTENCES,
                         help="sentences per off-topic article, MIN-MAX (default %(default)s)")
+    parser.add_argument("--real-pages", action="store_true",
+                        help=f"also serve the real pages of ${BENCH_DATA_ENV}/{REAL_PAGES_DIR} "
+                             "(scrapinghub's article-extraction-benchmark; never committed)")
     args = parser.parse_args()
+    real_pages = real_page_files() if args.real_pages else []
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.set_num_threads(args.threads)
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
@@ -93,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="stancewatch-bench-mix-") as folder:
         work = Path(folder)
         template, articles = build_mix_sites(work / "sites", args.off_topic, args.seed,
-                                             args.sentences)
+                                             args.sentences, real_pages)
         on_topic_paths = {a.path for a in articles if a.on_topic}
         with serve_outlets(work / "sites") as bases:
             feeds = render_feeds_file(template, bases, work / "feeds.toml")
@@ -137,8 +159,15 @@ def main() -> None:
     classify_all = [stored / wall for wall, _ in figures["B"]]
     speedup = statistics.median(e2e) / statistics.median(classify_all)
     stage = summary.stats
-    print(f"mix: {len(articles)} articles served ({len(on_topic_paths)} on topic, "
-          f"{1 - len(on_topic_paths) / len(articles):.0%} off topic), {stored} stored, "
+    served = len(articles) + len(real_pages)
+    # a real page is stored under its own canonical URL, or under the loopback path it came from
+    mix_hosts = {urlsplit(base).netloc for slug, base in bases.items() if slug != REAL_PAGES_SLUG}
+    real_rows = [r for r in rows if urlsplit(r[0]).netloc not in mix_hosts]
+    print(f"mix: {served} articles served ({len(on_topic_paths)} on topic, "
+          f"{1 - len(on_topic_paths) / served:.0%} off topic"
+          + (f"; {len(real_pages)} real pages, {len(real_rows)} stored, "
+             f"{sum(r[1] == 'gated' for r in real_rows)} gated" if real_pages else "")
+          + f"), {stored} stored, "
           f"{len(sentences)} sentences ({len(sentences) / max(stored, 1):.1f} per article; off-topic "
           f"articles of {args.sentences[0]}-{args.sentences[1]}); classifier {label.label if label else '?'}")
     print(f"  A pipeline (gate on):   {spread(e2e, ' articles/s')}; wall "

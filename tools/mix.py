@@ -14,6 +14,7 @@ Deterministic for a given seed.
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import random
@@ -319,16 +320,44 @@ def _rss(name: str, slug: str, items: list[MixArticle]) -> str:
             f"</title><link>{{{{BASE:{slug}}}}}/</link>{entries}</channel></rss>")
 
 
+REAL_PAGES_SLUG = "real-pages"
+
+
+def _real_pages_outlet(folder: Path, pages: list[Path]) -> list[str]:
+    """Real published pages (e.g. the article-extraction-benchmark's html/*.html.gz), served
+    as they are from one outlet with an RSS feed; returns the feeds.toml lines for it."""
+    outlet = folder / REAL_PAGES_SLUG
+    items = []
+    for number, source in enumerate(sorted(pages)):
+        content = source.read_bytes()
+        if source.suffix == ".gz":
+            content = gzip.decompress(content)
+        path = f"/page/{number:04d}.html"
+        (outlet / "page").mkdir(parents=True, exist_ok=True)
+        (outlet / path.lstrip("/")).write_bytes(content)
+        items.append(f"<item><title>Page {number}</title><link>{{{{BASE:{REAL_PAGES_SLUG}}}}}"
+                     f"{path}</link><guid>{{{{BASE:{REAL_PAGES_SLUG}}}}}{path}</guid></item>")
+    (outlet / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    (outlet / "feed.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Real pages'
+        f"</title><link>{{{{BASE:{REAL_PAGES_SLUG}}}}}/</link>{''.join(items)}</channel></rss>",
+        encoding="utf-8")
+    return ["[[feeds]]", f'url = "{{{{BASE:{REAL_PAGES_SLUG}}}}}/feed.xml"', 'name = "Real pages"', ""]
+
+
 def build_mix_sites(folder: Path, off_topic: int, seed: int = 11,
-                    length: tuple[int, int] = ARTICLE_SENTENCES) -> tuple[Path, list[MixArticle]]:
+                    length: tuple[int, int] = ARTICLE_SENTENCES,
+                    real_pages: list[Path] | None = None) -> tuple[Path, list[MixArticle]]:
     """Write the outlets under `folder` and a feeds.toml template (with {{BASE:slug}}
-    placeholders); returns the template and every article (with its ground truth)."""
+    placeholders); returns the template and every generated article (with its ground
+    truth). `real_pages`: real HTML pages served as one more outlet (their topic unknown:
+    not in the returned list)."""
     rng = random.Random(seed)
     articles = [off_topic_article(number, rng, length)[1] for number in range(off_topic)]
     for number, (title, paragraphs) in enumerate(demo_on_topic_articles()):
         outlet = ON_TOPIC_OUTLETS[number % len(ON_TOPIC_OUTLETS)]
         articles.append(MixArticle(outlet, f"/world/ukraine-{number:03d}.html", title, paragraphs,
-                                   FIRST_DAY + timedelta(minutes=37 * rng.randrange(off_topic)
+                                   FIRST_DAY + timedelta(minutes=37 * rng.randrange(max(1, off_topic))
                                                          + 11), "en", True))
     feeds = ["[settings]", "politeness_delay = 0.0", "allow_private_networks = true",
              "per_domain_concurrency = 4", ""]
@@ -345,6 +374,8 @@ def build_mix_sites(folder: Path, off_topic: int, seed: int = 11,
             (folder / slug / feed).write_text(_rss(name, slug, own[start : start + 200]),
                                               encoding="utf-8")
             feeds += ["[[feeds]]", f'url = "{{{{BASE:{slug}}}}}/{feed}"', f'name = "{name}"', ""]
+    if real_pages:
+        feeds += _real_pages_outlet(folder, real_pages)
     template = folder / "feeds.toml"
     template.write_text("\n".join(feeds), encoding="utf-8")
     return template, articles
