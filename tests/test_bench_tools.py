@@ -28,7 +28,7 @@ def test_real_pages_need_the_benchmark_folder(monkeypatch, tmp_path):
 def test_real_pages_become_one_more_outlet_with_a_feed(tmp_path):
     pages = tmp_path / "in"
     pages.mkdir()
-    (pages / "one.html.gz").write_bytes(gzip.compress("<p>Erste Seite</p>".encode()))
+    (pages / "one.html.gz").write_bytes(gzip.compress(b"<p>Erste Seite</p>"))
     (pages / "two.html").write_text("<p>second</p>", encoding="utf-8")
     template, articles = build_mix_sites(tmp_path / "sites", 3, real_pages=sorted(pages.iterdir()))
     outlet = tmp_path / "sites" / REAL_PAGES_SLUG
