@@ -1,9 +1,10 @@
 """Synthetic outlets for benchmarks and crash tests: N articles over several outlets and
 feeds, written as static files that `flows.demo_sites.serve_outlets` serves.
 
-Article text is assembled from the labelled training sentences (real stance language,
-with holders), plus a unique closing sentence, so every article is distinct and the
-classifier has real work to do.
+Article text is assembled from the labelled sentences (written and real-coverage ones: real
+stance language, with holders), drawn without replacement so that articles do not share
+sentences (until the ~12,000-sentence pool runs out, at N ≈ 750), plus a unique closing
+sentence, so every article is distinct and the classifier has real work to do.
 """
 
 from __future__ import annotations
@@ -15,17 +16,38 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from tools.dataset import TRAIN_DIR
+from tools.dataset import REAL_DIR, TRAIN_DIR
 
 ITEMS_PER_FEED = 200
 FIRST_DAY = datetime(2025, 1, 1, 8, 0, tzinfo=UTC)
 
 
 def _sentences() -> list[str]:
-    rows = []
-    for path in sorted(TRAIN_DIR.glob("*.jsonl")):
+    """Every labelled sentence we have (written and real), each once."""
+    rows: list[str] = []
+    for path in sorted(TRAIN_DIR.glob("*.jsonl")) + sorted(REAL_DIR.glob("*.jsonl")):
         rows += [json.loads(line)["text"] for line in path.read_text().splitlines() if line.strip()]
-    return rows
+    return list(dict.fromkeys(rows))
+
+
+class _Draw:
+    """Sentences without replacement: a shuffled pass over the pool, then another. News
+    articles do not share sentences, and sampling with replacement made a third of the
+    sentences of N=300 repeats, which the classifier's per-call de-duplication then skipped."""
+
+    def __init__(self, pool: list[str], rng: random.Random) -> None:
+        self.pool, self.rng = pool, rng
+        self.queue: list[str] = []
+
+    def take(self, count: int) -> list[str]:
+        taken: list[str] = []
+        while len(taken) < count:
+            if not self.queue:
+                self.queue = self.rng.sample(self.pool, len(self.pool))
+            sentence = self.queue.pop()
+            if sentence not in taken:
+                taken.append(sentence)
+        return taken
 
 
 def _page(outlet: str, title: str, published: datetime, paragraphs: list[str], path: str) -> str:
@@ -54,14 +76,14 @@ def _rss(outlet: str, items: list[tuple[str, str, datetime]]) -> str:
 def build_synthetic_sites(folder: Path, articles: int, outlets: int = 5, seed: int = 7) -> Path:
     """Write `outlets` sites under `folder` and a feeds.toml template; returns the template."""
     rng = random.Random(seed)
-    pool = _sentences()
+    draw = _Draw(_sentences(), rng)
     names = [f"Synthetic Outlet {chr(65 + i)}" for i in range(outlets)]
     per_outlet: dict[str, list[tuple[str, str, datetime]]] = {name: [] for name in names}
     for number in range(articles):
         outlet = names[number % outlets]
         slug = outlet.lower().replace(" ", "-")
         published = FIRST_DAY + timedelta(hours=number * 7 % (24 * 300), minutes=number % 60)
-        paragraphs = rng.sample(pool, rng.randint(12, 20))
+        paragraphs = draw.take(rng.randint(12, 20))
         paragraphs.append(f"This is report number {number} of the synthetic benchmark, filed "
                           f"from desk {rng.randint(1, 10**6)}.")
         path = f"/news/{number:06d}.html"
