@@ -10,6 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 MIX_OFF ?= 370
+MIX_ARGS ?=
 
 .PHONY: install demo test test-fast faults train eval bench-model bench-model-accuracy \
 	bench bench-mix bench-extract bench-warehouse relevance-check server lint clean
@@ -54,7 +55,7 @@ bench: $(STAMP)
 	$(PY) -m tools.bench_pipeline $(N)
 
 bench-mix: $(STAMP)
-	$(PY) -m tools.bench_mix --off-topic $(MIX_OFF)
+	$(PY) -m tools.bench_mix --off-topic $(MIX_OFF) $(MIX_ARGS)
 
 relevance-check: $(STAMP)
 	$(PY) -m tools.relevance_check
