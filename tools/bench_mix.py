@@ -38,6 +38,7 @@ import torch
 
 from stancewatch.flows.config import load_config, with_overrides
 from stancewatch.flows.pipeline import collect, get_classifier
+from tools.bench_extract import ENV as BENCH_DATA_ENV
 from tools.bench_model import BareForward
 from tools.demo_sites import render_feeds_file, serve_outlets
 from tools.mix import ARTICLE_SENTENCES, REAL_PAGES_SLUG, build_mix_sites
@@ -45,7 +46,6 @@ from tools.mix import ARTICLE_SENTENCES, REAL_PAGES_SLUG, build_mix_sites
 BEFORE = {"relevance_gate": False, "runtime": "torch", "precision": "fp32"}
 
 
-BENCH_DATA_ENV = "STANCEWATCH_BENCH_DATA"
 REAL_PAGES_DIR = "article-extraction-benchmark/html"
 
 
