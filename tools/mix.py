@@ -321,6 +321,7 @@ def _rss(name: str, slug: str, items: list[MixArticle]) -> str:
 
 
 REAL_PAGES_SLUG = "real-pages"
+ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 
 
 def _real_pages_outlet(folder: Path, pages: list[Path]) -> list[str]:
@@ -328,16 +329,16 @@ def _real_pages_outlet(folder: Path, pages: list[Path]) -> list[str]:
     as they are from one outlet with an RSS feed; returns the feeds.toml lines for it."""
     outlet = folder / REAL_PAGES_SLUG
     items = []
+    (outlet / "page").mkdir(parents=True, exist_ok=True)
     for number, source in enumerate(sorted(pages)):
         content = source.read_bytes()
         if source.suffix == ".gz":
             content = gzip.decompress(content)
         path = f"/page/{number:04d}.html"
-        (outlet / "page").mkdir(parents=True, exist_ok=True)
         (outlet / path.lstrip("/")).write_bytes(content)
         items.append(f"<item><title>Page {number}</title><link>{{{{BASE:{REAL_PAGES_SLUG}}}}}"
                      f"{path}</link><guid>{{{{BASE:{REAL_PAGES_SLUG}}}}}{path}</guid></item>")
-    (outlet / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    (outlet / "robots.txt").write_text(ROBOTS_TXT)
     (outlet / "feed.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Real pages'
         f"</title><link>{{{{BASE:{REAL_PAGES_SLUG}}}}}/</link>{''.join(items)}</channel></rss>",
@@ -368,7 +369,7 @@ def build_mix_sites(folder: Path, off_topic: int, seed: int = 11,
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_page(article, name, layout, slug), encoding="utf-8")
         (folder / slug).mkdir(parents=True, exist_ok=True)
-        (folder / slug / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+        (folder / slug / "robots.txt").write_text(ROBOTS_TXT)
         for start in range(0, max(1, len(own)), 200):
             feed = f"feed-{start // 200}.xml"
             (folder / slug / feed).write_text(_rss(name, slug, own[start : start + 200]),
