@@ -87,14 +87,20 @@ def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
             layer.weight += (lora_b.float() @ lora_a.float()) * scaling
 
 
+# The same layers as onnx_runtime.INT8_NODES, by torch module name.
+TORCH_INT8_MODULES = re.compile(r"\.attention\.(?:self\.(?:query|key|value)|output\.dense)$"
+                                r"|\.intermediate\.dense$|\.layer\.(?!0\.)\d+\.output\.dense$")
+
+
 def quantize_int8(network: nn.Module) -> nn.Module:
-    """Dynamic int8 quantisation of the attention projections (query, key, value, attention
-    output; the recipe of models/onnx_runtime.py, which is the default int8 path): CPU only.
-    torch marks torch.ao.quantization deprecated in favour of torchao; it still ships."""
+    """Dynamic int8 quantisation of the encoder projections that the ONNX recipe quantises
+    (models/onnx_runtime.py, the default int8 path: all but the first layer's feed-forward
+    output): CPU only. torch marks torch.ao.quantization deprecated in favour of torchao;
+    it still ships."""
     import warnings
 
     names = {name for name, module in network.named_modules() if isinstance(module, nn.Linear)
-             and re.search(r"\.attention\.(?:self\.(?:query|key|value)|output\.dense)$", name)}
+             and TORCH_INT8_MODULES.search(name)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.ao.quantization.quantize_dynamic(network, names, dtype=torch.qint8)

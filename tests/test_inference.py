@@ -107,3 +107,24 @@ def test_onnx_export_is_keyed_by_the_network_not_by_its_measurements(tmp_path):
     (tmp_path / "heads.safetensors").write_bytes(b"recalibrated heads")
     assert artefact_digest(tmp_path, "base", "int8") != first
     assert artefact_digest(tmp_path, "base", "fp32") != artefact_digest(tmp_path, "base", "int8")
+
+
+def test_int8_recipe_keeps_the_first_feed_forward_output_in_fp32():
+    """ONNX node names and torch module names name the same layers: every encoder
+    projection but layer 0's feed-forward output (the outlier layer, models/README.md);
+    the attention score products and the heads stay fp32."""
+    from stancewatch.models.onnx_runtime import INT8_NODES
+    from stancewatch.models.stance_model import TORCH_INT8_MODULES
+
+    projections = ("attention/self/query", "attention/self/key", "attention/self/value",
+                   "attention/output/dense", "intermediate/dense", "output/dense")
+    for layer in range(12):
+        for projection in projections:
+            node = f"/encoder/encoder/layer.{layer}/{projection}/MatMul"
+            module = f"encoder.encoder.layer.{layer}.{projection.replace('/', '.')}"
+            expected = not (layer == 0 and projection == "output/dense")
+            assert bool(INT8_NODES.search(node)) is expected, node
+            assert bool(TORCH_INT8_MODULES.search(module)) is expected, module
+        assert not INT8_NODES.search(f"/encoder/encoder/layer.{layer}/attention/self/MatMul")
+    assert not INT8_NODES.search("/membership/Gemm_MatMul")
+    assert not TORCH_INT8_MODULES.search("membership")
