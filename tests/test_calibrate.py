@@ -47,3 +47,31 @@ def test_no_offsets_when_the_model_is_already_right() -> None:
     offsets, score = best_offsets(gold, _log_probabilities(rows))
     assert score == 1.0
     assert not offsets.any()  # ties go to the smallest total offset
+
+
+def test_vectorised_f_avg_matches_the_metrics_module() -> None:
+    from stancewatch.models.metrics import topic_report
+    from tools.calibrate import f_avg_of
+
+    rng = np.random.default_rng(3)
+    gold = rng.integers(0, len(LABELS), 200)
+    predicted = rng.integers(0, len(LABELS), (5, 200))
+    expected = [topic_report([LABELS[i] for i in gold], [LABELS[i] for i in row])["f_avg"]
+                for row in predicted]
+    assert f_avg_of(gold, predicted).tolist() == expected
+
+
+def test_cross_fitting_sees_through_offsets_fitted_to_noise() -> None:
+    # logits unrelated to the labels: offsets can always buy some in-sample F_avg, which the
+    # cross-fitted estimate (offsets judged on outlets they were not chosen on) does not keep
+    from tools.calibrate import best_offsets, cross_fitted_f_avg, f_avg_of
+
+    rng = np.random.default_rng(5)
+    gold = [LABELS[i] for i in rng.integers(0, len(LABELS), 240)]
+    log_probabilities = np.log(rng.dirichlet(np.ones(len(LABELS)), 240))
+    outlets = [f"site{i % 24}" for i in range(240)]
+    raw = f_avg_of(np.array([LABELS.index(g) for g in gold]), log_probabilities.argmax(1)[None])[0]
+
+    assert cross_fitted_f_avg(gold, log_probabilities, outlets, 0.0) == raw
+    _, in_sample = best_offsets(gold, log_probabilities, 2.0)
+    assert in_sample > cross_fitted_f_avg(gold, log_probabilities, outlets, 2.0)
