@@ -6,9 +6,12 @@ import hashlib
 import re
 import unicodedata
 
+import numpy as np
+
 SIMHASH_BITS = 64
 NEAR_DUPLICATE_DISTANCE = 6  # Hamming distance on 64-bit SimHash over word 3-shingles
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BIT_POSITIONS = np.arange(SIMHASH_BITS, dtype=np.uint64)
 
 
 def normalise_text(text: str) -> str:
@@ -28,13 +31,14 @@ def _shingles(words: list[str], size: int = 3) -> list[str]:
 
 
 def simhash(text: str) -> int:
-    """64-bit SimHash, returned as a signed int so it fits DuckDB's BIGINT."""
-    weights = [0] * SIMHASH_BITS
-    for shingle in _shingles(normalise_text(text).split()):
-        value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(SIMHASH_BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    unsigned = sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+    """64-bit SimHash, returned as a signed int so it fits DuckDB's BIGINT. Bit b is set when
+    more than half of the shingles' 64-bit hashes have bit b set (counted with numpy: the
+    per-bit loop in Python cost 4 ms an article)."""
+    shingles = _shingles(normalise_text(text).split())
+    values = np.array([int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(),
+                                      "big") for shingle in shingles], dtype=np.uint64)
+    ones = ((values[:, None] >> _BIT_POSITIONS) & np.uint64(1)).sum(axis=0, dtype=np.int64)
+    unsigned = sum(1 << int(bit) for bit in np.flatnonzero(2 * ones > len(shingles)))
     return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
 
 

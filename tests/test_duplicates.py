@@ -56,3 +56,29 @@ def test_copies_within_one_batch(tmp_path):
         linked = {r.url: r.duplicate_of for r in link_duplicates(connection, [later, first])}
     assert linked == {"https://a.example/first": None,
                       "https://b.example/later": first.article_id}
+
+
+def test_simhash_is_the_majority_vote_of_its_shingle_hashes():
+    # the definition, bit by bit, against the vectorised implementation; stored fingerprints
+    # from earlier runs must keep matching new ones
+    import hashlib
+
+    from stancewatch.extractors.dedup import _shingles, normalise_text
+
+    def by_definition(text: str) -> int:
+        weights = [0] * 64
+        for shingle in _shingles(normalise_text(text).split()):
+            value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(),
+                                   "big")
+            for bit in range(64):
+                weights[bit] += 1 if value >> bit & 1 else -1
+        unsigned = sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+        return unsigned - (1 << 64) if unsigned >= 1 << 63 else unsigned
+
+    rng = random.Random(7)
+    words = "nato kyiv summit guarantees allies membership the of a said on".split()
+    texts = ["", "one", "two words", "exactly three words"] + [
+        " ".join(rng.choice(words) for _ in range(rng.randint(3, 300))) for _ in range(30)]
+    for text in texts:
+        assert simhash(text) == by_definition(text), text
+    assert any(simhash(text) < 0 for text in texts)  # the signed BIGINT form is exercised
