@@ -11,7 +11,7 @@ import numpy as np
 SIMHASH_BITS = 64
 NEAR_DUPLICATE_DISTANCE = 6  # Hamming distance on 64-bit SimHash over word 3-shingles
 _WORD = re.compile(r"\w+", re.UNICODE)
-_BIT_POSITIONS = np.arange(SIMHASH_BITS, dtype=np.uint64)
+_BIT_POSITIONS: np.ndarray = np.arange(SIMHASH_BITS, dtype=np.uint64)
 
 
 def normalise_text(text: str) -> str:
