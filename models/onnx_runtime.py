@@ -29,9 +29,17 @@ from torch import nn
 CACHE_ENV = "STANCEWATCH_CACHE"
 OPSET = 17
 INT8_RECIPE = "encoder-but-layer0-ffn-output-per-channel-qint8"
-INT8_NODES = re.compile(r"/attention/(?:self/(?:query|key|value)|output/dense)/MatMul$"
-                        r"|/intermediate/dense/MatMul$"
-                        r"|/layer\.(?!0/)\d+/output/dense/MatMul$")
+# The one rule for which projections int8 quantises, by torch module name; ONNX nodes are
+# matched through int8_node (both runtimes quantise the same layers).
+INT8_MODULES = re.compile(r"\.attention\.(?:self\.(?:query|key|value)|output\.dense)$"
+                          r"|\.intermediate\.dense$|\.layer\.(?!0\.)\d+\.output\.dense$")
+
+
+def int8_node(name: str) -> bool:
+    """Whether an exported MatMul node ("/encoder/encoder/layer.1/intermediate/dense/MatMul")
+    belongs to a module INT8_MODULES names."""
+    module = name.removesuffix("/MatMul")
+    return module != name and bool(INT8_MODULES.search(module.replace("/", ".")))
 
 
 def cache_dir() -> Path:
@@ -65,7 +73,7 @@ def artefact_digest(folder: Path, base_path: str, precision: str) -> str:
 
 def export_network(network: nn.Module, target: Path, precision: str) -> None:
     """Export (TorchScript exporter: no extra dependency) with dynamic batch and length;
-    for int8, quantise the projections INT8_NODES names dynamically (INT8_RECIPE)."""
+    for int8, quantise the projections INT8_MODULES names dynamically (INT8_RECIPE)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -85,7 +93,7 @@ def export_network(network: nn.Module, target: Path, precision: str) -> None:
         if precision == "int8":
             result = Path(folder) / "int8.onnx"
             nodes = [node.name for node in onnx.load(str(fp32_path)).graph.node
-                     if INT8_NODES.search(node.name)]
+                     if int8_node(node.name)]
             quantize_dynamic(str(fp32_path), str(result), weight_type=QuantType.QInt8,
                              per_channel=True, nodes_to_quantize=nodes)
         os.replace(result, target)  # atomic: a concurrent process sees all or nothing

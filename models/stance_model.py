@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -87,11 +86,6 @@ def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
             layer.weight += (lora_b.float() @ lora_a.float()) * scaling
 
 
-# The same layers as onnx_runtime.INT8_NODES, by torch module name.
-TORCH_INT8_MODULES = re.compile(r"\.attention\.(?:self\.(?:query|key|value)|output\.dense)$"
-                                r"|\.intermediate\.dense$|\.layer\.(?!0\.)\d+\.output\.dense$")
-
-
 def quantize_int8(network: nn.Module) -> nn.Module:
     """Dynamic int8 quantisation of the encoder projections that the ONNX recipe quantises
     (models/onnx_runtime.py, the default int8 path: all but the first layer's feed-forward
@@ -99,8 +93,10 @@ def quantize_int8(network: nn.Module) -> nn.Module:
     it still ships."""
     import warnings
 
+    from stancewatch.models.onnx_runtime import INT8_MODULES
+
     names = {name for name, module in network.named_modules() if isinstance(module, nn.Linear)
-             and TORCH_INT8_MODULES.search(name)}
+             and INT8_MODULES.search(name)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.ao.quantization.quantize_dynamic(network, names, dtype=torch.qint8)

@@ -113,8 +113,7 @@ def test_int8_recipe_keeps_the_first_feed_forward_output_in_fp32():
     """ONNX node names and torch module names name the same layers: every encoder
     projection but layer 0's feed-forward output (the outlier layer, models/README.md);
     the attention score products and the heads stay fp32."""
-    from stancewatch.models.onnx_runtime import INT8_NODES
-    from stancewatch.models.stance_model import TORCH_INT8_MODULES
+    from stancewatch.models.onnx_runtime import INT8_MODULES, int8_node
 
     projections = ("attention/self/query", "attention/self/key", "attention/self/value",
                    "attention/output/dense", "intermediate/dense", "output/dense")
@@ -123,8 +122,8 @@ def test_int8_recipe_keeps_the_first_feed_forward_output_in_fp32():
             node = f"/encoder/encoder/layer.{layer}/{projection}/MatMul"
             module = f"encoder.encoder.layer.{layer}.{projection.replace('/', '.')}"
             expected = not (layer == 0 and projection == "output/dense")
-            assert bool(INT8_NODES.search(node)) is expected, node
-            assert bool(TORCH_INT8_MODULES.search(module)) is expected, module
-        assert not INT8_NODES.search(f"/encoder/encoder/layer.{layer}/attention/self/MatMul")
-    assert not INT8_NODES.search("/membership/Gemm_MatMul")
-    assert not TORCH_INT8_MODULES.search("membership")
+            assert int8_node(node) is expected, node
+            assert bool(INT8_MODULES.search(module)) is expected, module
+        assert not int8_node(f"/encoder/encoder/layer.{layer}/attention/self/MatMul")
+    assert not int8_node("/membership/Gemm_MatMul")
+    assert not INT8_MODULES.search("membership")

@@ -160,8 +160,7 @@ def speed(args: argparse.Namespace) -> None:
     results = interleaved(variants, len(sentences), args.repeats)
     print(f"sentences: {len(sentences)} distinct real news sentences (demo outlets, then real "
           f"coverage), {torch.get_num_threads()} threads, CPU; {args.repeats} interleaved "
-          "rounds: median "
-          "(min–max), process CPU s per 1,000 sentences")
+          "rounds: median (min–max), process CPU s per 1,000 sentences")
     for name, stats in results.items():
         print(f"  {name:<26} {_figure(stats)}  cpu {stats['cpu_per_1000']:.2f} s")
     bare = results["bare fp32, input order"]["median"]

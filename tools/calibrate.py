@@ -59,16 +59,20 @@ def f_avg_of(gold: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return np.round((scores[0] + scores[1]) / 2, 4)
 
 
-def best_offsets(gold: list[str], log_probabilities: np.ndarray,
-                 bound: float = 1.5) -> tuple[np.ndarray, float]:
-    """Offsets (in LABELS order, none fixed at 0) within ±bound that maximise F_avg on these
-    rows; ties to the smallest total offset."""
-    candidates = candidate_offsets(bound)
-    gold_index = np.array([LABELS.index(label) for label in gold])
+def _best(gold_index: np.ndarray, log_probabilities: np.ndarray,
+          candidates: np.ndarray) -> tuple[np.ndarray, float]:
     predicted = (log_probabilities[None] + candidates[:, None, :]).argmax(2)
     scores = f_avg_of(gold_index, predicted)
     best = int(np.lexsort((-np.abs(candidates).sum(1), scores))[-1])
     return candidates[best], float(scores[best])
+
+
+def best_offsets(gold: list[str], log_probabilities: np.ndarray,
+                 bound: float = 1.5) -> tuple[np.ndarray, float]:
+    """Offsets (in LABELS order, none fixed at 0) within ±bound that maximise F_avg on these
+    rows; ties to the smallest total offset."""
+    return _best(np.array([LABELS.index(label) for label in gold]), log_probabilities,
+                 candidate_offsets(bound))
 
 
 def cross_fitted_f_avg(gold: list[str], log_probabilities: np.ndarray, groups: list[str],
@@ -78,6 +82,7 @@ def cross_fitted_f_avg(gold: list[str], log_probabilities: np.ndarray, groups: l
     rng = np.random.default_rng(seed)
     outlets = sorted(set(groups))
     gold_index = np.array([LABELS.index(label) for label in gold])
+    candidates = candidate_offsets(bound)
     scores = []
     for _ in range(SHUFFLES):
         fold_of = {outlets[j]: k % FOLDS for k, j in enumerate(rng.permutation(len(outlets)))}
@@ -85,8 +90,7 @@ def cross_fitted_f_avg(gold: list[str], log_probabilities: np.ndarray, groups: l
         predicted = np.zeros(len(gold), dtype=int)
         for fold in range(FOLDS):
             held = folds == fold
-            offsets, _ = best_offsets([g for g, h in zip(gold, held, strict=True) if not h],
-                                      log_probabilities[~held], bound)
+            offsets, _ = _best(gold_index[~held], log_probabilities[~held], candidates)
             predicted[held] = (log_probabilities[held] + offsets).argmax(1)
         scores.append(f_avg_of(gold_index, predicted[None])[0])
     return round(float(np.mean(scores)), 4)
@@ -102,19 +106,19 @@ def dev_log_probabilities(folder: Path, rows: list[LabelledSentence]) -> dict[st
 def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
     meta_path = folder / META_FILE
     meta = json.loads(meta_path.read_text())
-    heads = load_file(str(folder / HEADS_FILE))
-    if "calibration" in meta:
-        if not recalibrate:
-            raise SystemExit(f"{folder} is already calibrated ({meta['model_version']}); "
-                             "--recalibrate undoes its offsets first")
-        for topic in TOPICS:  # back to the trained heads
-            undo = [meta["calibration"][topic]["offsets"][label] for label in LABELS]
-            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] - heads[f"{topic}.bias"].new_tensor(undo)
-        meta["model_version"] = meta["model_version"].rsplit("-c", 1)[0]
-        del meta["calibration"]
-        save_file(heads, str(folder / HEADS_FILE))
+    if "calibration" in meta and not recalibrate:
+        raise SystemExit(f"{folder} is already calibrated ({meta['model_version']}); "
+                         "--recalibrate undoes its offsets first")
     rows = real_splits()["dev"]
     log_probabilities = dev_log_probabilities(folder, rows)
+    heads = load_file(str(folder / HEADS_FILE))
+    if "calibration" in meta:  # back to the trained heads, in memory: both files are written
+        for topic in TOPICS:   # once, at the end (an offset shifts every argmax alike)
+            undo = np.array([meta["calibration"][topic]["offsets"][label] for label in LABELS])
+            log_probabilities[topic] = log_probabilities[topic] - undo
+            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] - \
+                heads[f"{topic}.bias"].new_tensor(undo.tolist())
+        meta["model_version"] = meta["model_version"].rsplit("-c", 1)[0]
     outlets = [row.site for row in rows]
     calibration: dict[str, object] = {"rule": __doc__.split("\n\n")[1].replace("\n", " "),
                                       "dev_rows": len(rows)}
