@@ -228,6 +228,12 @@ def test_no_identifiable_holder(table, sentence):
          "should stay out of NATO.", "Viktor Orbán", "reporting-chain"),  # an outlet holds nothing
         ("Citing Foreign Ministry spokeswoman Maria Zakharova, Russian state outlets reported "
          "that Moscow would treat any Western troops as targets.", "Maria Zakharova", "citing"),
+        # "according to" an outlet: the speaker the outlet reports, not the outlet
+        ("Zelensky said Kyiv must admit it will not join NATO soon, according to Business "
+         "Insider.", "Volodymyr Zelensky", "reporting-chain"),
+        # the sentence's full stop is not part of the name
+        ("Kyiv will never give up on NATO, according to Olena Hrytsenko.", "Olena Hrytsenko",
+         "according"),
     ],
 )
 def test_fallback_rules_are_named(table, sentence, expected, rule):

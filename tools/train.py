@@ -131,9 +131,16 @@ def evaluate_rows(network: StanceNetwork, tokenizer, rows: list[LabelledSentence
             for topic in TOPICS}
 
 
+def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of several snapshots of the trained parameters (stochastic
+    weight averaging over the last epochs)."""
+    return {name: torch.stack([state[name] for state in states]).mean(0) for name in states[0]}
+
+
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
           dropout: float, device: str, output: Path, data: str = "real+written",
-          class_weights: str = "none") -> dict[str, object]:
+          class_weights: str = "none", average_epochs: int = 1,
+          snapshots: Path | None = None) -> dict[str, object]:
     _seed_everything(seed)
     train_rows, dev_rows = training_data(data)
     network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
@@ -148,6 +155,8 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
                                                     total_steps=steps, pct_start=0.1)
     generator = random.Random(seed)
     best: tuple[float, int, dict[str, torch.Tensor], dict[str, object]] | None = None
+    trained = [name for name, p in network.named_parameters() if p.requires_grad]
+    epoch_states: list[dict[str, torch.Tensor]] = []
     started = time.time()
     lengths = [len(row.text) for row in train_rows]
     for epoch in range(1, epochs + 1):
@@ -178,20 +187,40 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
         print(f"epoch {epoch:2d} loss {total_loss / len(train_rows):.4f} dev F_avg {f_avg:.4f} "
               f"macro-F1 {macro:.4f} ({time.time() - started:.0f}s)", flush=True)
         score = f_avg + 0.25 * macro
+        parameters_now = dict(network.named_parameters())
+        epoch_states.append({name: parameters_now[name].detach().cpu().clone() for name in trained})
+        if snapshots is not None:
+            from safetensors.torch import save_file
+
+            snapshots.mkdir(parents=True, exist_ok=True)
+            save_file(epoch_states[-1], str(snapshots / f"epoch-{epoch}.safetensors"))
         if best is None or score > best[0]:
             state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
             best = (score, epoch, state, report)
     assert best is not None
     _, best_epoch, state, dev_report = best
     network.load_state_dict(state)
+    if average_epochs > 1:  # the mean of the last epochs instead of the best one
+        averaged = average_states(epoch_states[-average_epochs:])
+        with torch.no_grad():
+            parameters_now = dict(network.named_parameters())
+            for name, value in averaged.items():
+                parameters_now[name].copy_(value.to(device))
+        dev_report = evaluate_rows(network, tokenizer, dev_rows, device)
+        f_avg = sum(dev_report[t]["f_avg"] for t in TOPICS) / len(TOPICS)
+        print(f"mean of epochs {epochs - average_epochs + 1}-{epochs}: dev F_avg {f_avg:.4f}",
+              flush=True)
     network.to("cpu")
     digest = _data_digest(train_rows + dev_rows)
     meta = {
-        "model_version": f"{ARTEFACT_NAME}-r{rank}-s{seed}-w{class_weights}-{digest}",
+        "model_version": f"{ARTEFACT_NAME}-r{rank}-s{seed}-w{class_weights}"
+                         f"{f'-a{average_epochs}' if average_epochs > 1 else ''}-{digest}",
         "base_model": BUNDLED_BASE,
         "topics": list(TOPICS),
         "labels": list(LABELS),
-        "recipe": {"seed": seed, "epochs": epochs, "best_epoch": best_epoch,
+        "recipe": {"seed": seed, "epochs": epochs,
+                   "best_epoch": best_epoch if average_epochs == 1 else None,
+                   "average_epochs": average_epochs,
                    "batch_size": batch_size, "learning_rate": learning_rate,
                    "lora_rank": rank, "lora_alpha": alpha, "dropout": dropout,
                    "max_length": MAX_LENGTH, "device": device,
@@ -221,11 +250,16 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--class-weights", choices=CLASS_WEIGHTS, default="none")
+    parser.add_argument("--average-epochs", type=int, default=1,
+                        help="keep the mean of the last N epochs' weights (1: the best epoch)")
+    parser.add_argument("--snapshots", type=Path,
+                        help="also write each epoch's trained weights to this folder")
     parser.add_argument("--output", type=Path, default=ARTEFACTS_DIR / ARTEFACT_NAME)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
-          args.dropout, args.device, args.output, args.data, args.class_weights)
+          args.dropout, args.device, args.output, args.data, args.class_weights,
+          args.average_epochs, args.snapshots)
 
 
 if __name__ == "__main__":

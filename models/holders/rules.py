@@ -855,8 +855,9 @@ def _attribute_by_rules(
             break
     document_owner: Holder | None = None
     for m in _ACCORDING.finditer(s.masked):
-        resolved = _resolve_np(s, table, m.start(1), m.end(1))
-        words = s.masked[m.start(1) : m.end(1)].split()
+        end = m.end(1) - 1 if re.search(r"[a-z]\.\s*$", m.group(1)) else m.end(1)  # the full stop
+        resolved = _resolve_np(s, table, m.start(1), end)
+        words = s.masked[m.start(1) : end].split()
         cut = next((i for i, w in enumerate(words) if w in _PREPOSITIONS), len(words))
         if isinstance(resolved, Holder):
             if words[cut - 1].lower() not in _DOCUMENTS:
