@@ -128,6 +128,9 @@ def test_staff_of_a_person_is_not_that_person(table):
             "Boris Pistorius",
         ),
         ("Kyiv will not drop its NATO bid, according to Sybiha.", "Andrii Sybiha"),
+        # a document speaks for the institution named in it, not for the country it is about
+        ("Wednesday's joint declaration from the NATO summit in Washington said Ukraine's "
+         "future lies in NATO.", "NATO"),
         ("Merz declined to say whether Germany would support an invitation.", "Friedrich Merz"),
         (
             "German Chancellor Angela Merkel and French President Nicolas Sarkozy blocked a "

@@ -419,6 +419,10 @@ def _resolve_np(
             if ms >= core_end and not table.is_person(holder):
                 return holder
     if any(w.lower() in _DOCUMENTS for w in words):
+        for ms, me, holder in ments:  # "the declaration from the NATO summit": its author
+            if not table.is_person(holder) and holder.group != MEDIA_GROUP \
+                    and s.masked[ms:me] not in _PLACES:
+                return holder
         return _DOCUMENT_NP
     if len(words) == 1 and _is_name_word(words[0]) and words[0] not in _NOT_SURNAMES:
         if words[0] not in _TITLES and not words[0].endswith("s"):
