@@ -211,7 +211,7 @@ def command_classify(args: argparse.Namespace) -> int:
         lines.put(None)
 
     threading.Thread(target=read_stdin, daemon=True).start()
-    number = 0
+    number = rejected = 0
     while True:
         try:
             line = lines.get(block=not batch, timeout=None)
@@ -231,15 +231,21 @@ def command_classify(args: argparse.Namespace) -> int:
             day = record.get("date")
             day = date.fromisoformat(day[:10]) if day else None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            # one bad line is reported and skipped; every other line is still answered
             print(f"stancewatch classify: line {number}: expected {{\"id\": …, \"text\": \"…\", "
-                  f"\"date\": \"YYYY-MM-DD\" (optional)}} ({for_terminal(exc, 200)})",
+                  f"\"date\": \"YYYY-MM-DD\" (optional)}} ({for_terminal(exc, 200)}); skipped",
                   file=sys.stderr)
-            return EXIT_USAGE
+            rejected += 1
+            continue
         batch.append((record.get("id"), text, day))
         if len(batch) >= args.batch_size:
             flush()
     if batch:
         flush()
+    if rejected:
+        print(f"stancewatch classify: {rejected} of {number} lines skipped (see above)",
+              file=sys.stderr)
+        return EXIT_USAGE
     return 0
 
 

@@ -126,9 +126,16 @@ def test_classify_command_jsonl():
 
 
 @pytest.mark.slow
-def test_classify_command_rejects_bad_lines():
-    done = classify_cli(['{"id": 1}'])
-    assert done.returncode == 2 and "line 1" in done.stderr
+def test_classify_command_reports_bad_lines_and_answers_the_rest():
+    good = "Peskov said guarantees for Kyiv were premature."
+    done = classify_cli(['{"id": 1}', json.dumps({"id": 2, "text": good}),
+                         json.dumps({"id": 3, "text": good, "date": "2025-13-45"}), "[1, 2]",
+                         json.dumps({"id": 5, "text": good, "date": "2025-06-01"})])
+    assert done.returncode == 2
+    for number in (1, 3, 4):
+        assert f"line {number}:" in done.stderr
+    assert "3 of 5 lines skipped" in done.stderr
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [2, 5]
 
 
 def _tiny_model(folder: Path, labels: dict[int, str]) -> Path:
