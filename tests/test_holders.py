@@ -132,6 +132,9 @@ def test_staff_of_a_person_is_not_that_person(table):
         ("Wednesday's joint declaration from the NATO summit in Washington said Ukraine's "
          "future lies in NATO.", "NATO"),
         ("Merz declined to say whether Germany would support an invitation.", "Friedrich Merz"),
+        # leaders outside the war's main capitals are in the table too
+        ("Albanese said Australia would be open to a role in a peacekeeping force.",
+         "Anthony Albanese"),
         (
             "German Chancellor Angela Merkel and French President Nicolas Sarkozy blocked a "
             "Membership Action Plan.",
