@@ -169,6 +169,14 @@ def test_pronoun_takes_the_previous_sentences_holder(table):
     assert find_holder("The door remains open, he added.", table, previous=rutte) == rutte
 
 
+def test_poll_without_population_takes_the_previous_polls_public(table):
+    first = find_holder("A YouGov poll found 56% of Germans in favour of a peacekeeping force.",
+                        table)
+    assert first is not None and first.name == "German public"
+    follow = attribute("Some 19% reject a deployment in Ukraine outright.", table, first)
+    assert follow == (first, "poll-context")
+
+
 def test_pronoun_without_context_has_no_holder(table):
     assert find_holder("He said the door remained open.", table) is None
     assert find_holder("The door remains open, she added.", table) is None
@@ -234,6 +242,15 @@ def test_no_identifiable_holder(table, sentence):
          "should stay out of NATO.", "Viktor Orbán", "reporting-chain"),  # an outlet holds nothing
         ("Citing Foreign Ministry spokeswoman Maria Zakharova, Russian state outlets reported "
          "that Moscow would treat any Western troops as targets.", "Maria Zakharova", "citing"),
+        # a poll that does not say whom it asked: the country it names other than the two
+        # at war, else Ukraine's public (the coverage's usual poll), under a rule of its own
+        ("Asked which should come first, 46% of respondents chose NATO and 22% the EU.",
+         "Ukrainian public", "poll-default"),
+        ("In Denmark supporters of sending troops to Ukraine outnumbered opponents by 38 to "
+         "29 percent.", "Danish public", "poll-default"),
+        # a share of GDP is no poll
+        ("Unlike some members, Ukraine would meet the pledge to spend 2 per cent of GDP.",
+         "Ukraine", "first-actor"),
         # "according to" an outlet: the speaker the outlet reports, not the outlet
         ("Zelensky said Kyiv must admit it will not join NATO soon, according to Business "
          "Insider.", "Volodymyr Zelensky", "reporting-chain"),
