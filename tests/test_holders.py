@@ -132,6 +132,11 @@ def test_staff_of_a_person_is_not_that_person(table):
         ("Wednesday's joint declaration from the NATO summit in Washington said Ukraine's "
          "future lies in NATO.", "NATO"),
         ("Merz declined to say whether Germany would support an invitation.", "Friedrich Merz"),
+        # officials "in" an institution speak for it; a country's name is no person's
+        ("Officials in the Trump administration have told Kyiv it will not join NATO.",
+         "United States"),
+        ("A senior Pentagon official said Washington would play a minimal part.",
+         "United States"),
         # leaders outside the war's main capitals are in the table too
         ("Albanese said Australia would be open to a role in a peacekeeping force.",
          "Anthony Albanese"),
@@ -220,6 +225,7 @@ def test_country_outside_the_table_speaks_through_its_government(table):
         "Whether Ukraine will ever join NATO remains one of the most divisive questions.",
         "Analysts say the alliance's promise has never been matched by a date.",
         "The talks ended without a date for a further round, diplomats in Brussels said.",
+        "Officials in Moscow said the talks ended without a date.",  # located, not speaking for
         "Will Ukraine ever join NATO?",
     ],
 )

@@ -430,10 +430,14 @@ def _resolve_np(
     if len(words) == 1 and words[0] in _PRONOUNS:
         return _PRONOUN
     if any(w.lower() in _GENERIC for w in words):
-        if prep in ("for", "of") or (prep == "in" and head in _SPEAKING_HEADS - _GENERIC):
-            for ms, _me, holder in ments:  # "a spokesperson for the Ukrainian delegation"
-                if ms >= core_end and not table.is_person(holder):
-                    return holder
+        if prep in ("for", "of", "in"):
+            for ms, me, holder in ments:  # "a spokesperson for the Ukrainian delegation",
+                if ms < core_end or table.is_person(holder):  # "officials in the Trump
+                    continue                                  # administration"
+                place = s.masked[ms:me]
+                if prep != "in" or head in _SPEAKING_HEADS - _GENERIC or not (
+                        place in _PLACES or place in _CAPITALS or place in _COUNTRIES):
+                    return holder  # but "officials in Brussels" are only located there
             country = _country_in(s.masked[core_end:end].split())
             if country is not None:
                 return table.government_of(country)

@@ -145,7 +145,8 @@ _TITLE_CASE = frozenset(
 )
 _ORG_WORDS = frozenset(
     "Union Government Commission Council Administration Ministry Nations Alliance Office "
-    "Parliament Forces Agency Committee Bank Fund Court".split()
+    "Parliament Forces Agency Committee Bank Fund Court States Kingdom Republic House Rada "
+    "Compact Coalition Emirates Islands".split()
 )
 
 
