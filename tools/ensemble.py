@@ -26,6 +26,7 @@ from tools.dataset import real_splits
 from tools.train import ARTEFACT_NAME
 
 SHARED = ("base_model", "topics", "labels")
+TRAIN_LOG = "train-log.txt"
 
 
 class EnsembleError(UserError):
@@ -70,6 +71,8 @@ def build_ensemble(member_folders: list[Path], output: Path) -> dict[str, object
         for folder, name, member in zip(member_folders, meta[MEMBERS_KEY], members, strict=True):
             shutil.copytree(folder / "adapter", staging / name / "adapter")
             shutil.copy2(folder / "heads.safetensors", staging / name / "heads.safetensors")
+            if (folder / TRAIN_LOG).is_file():  # the member's training output, if kept
+                shutil.copy2(folder / TRAIN_LOG, staging / name / TRAIN_LOG)
             (staging / name / META_FILE).write_text(json.dumps(member, indent=2, sort_keys=True)
                                                     + "\n")
         (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
