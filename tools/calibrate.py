@@ -24,13 +24,19 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 from safetensors.torch import load_file, save_file
 
 from stancewatch.models.classifier import DEFAULT_MODEL
 from stancewatch.models.inference import InferenceOptions
 from stancewatch.models.interface import LABELS, TOPICS
 from stancewatch.models.metrics import topic_report
-from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE, FineTunedScorer
+from stancewatch.models.stance_model import (
+    MEMBERS_KEY,
+    META_FILE,
+    FineTunedScorer,
+    calibration_offsets,
+)
 from tools.dataset import LabelledSentence, real_splits
 
 BOUNDS = (0.0, 0.5, 1.0, 1.5, 2.0)
@@ -112,15 +118,10 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                          "--recalibrate undoes its offsets first")
     rows = real_splits()["dev"]
     log_probabilities = dev_log_probabilities(folder, rows)
-    ensemble = MEMBERS_KEY in meta  # offsets in the metadata only, not in any member's heads
-    heads = {} if ensemble else load_file(str(folder / HEADS_FILE))
-    if "calibration" in meta:  # back to the trained heads, in memory: both files are written
-        for topic in TOPICS:   # once, at the end (an offset shifts every argmax alike)
-            undo = np.array([meta["calibration"][topic]["offsets"][label] for label in LABELS])
-            log_probabilities[topic] = log_probabilities[topic] - undo
-            if not ensemble:
-                heads[f"{topic}.bias"] = heads[f"{topic}.bias"] - \
-                    heads[f"{topic}.bias"].new_tensor(undo.tolist())
+    earlier = calibration_offsets(meta).numpy()  # zeros when uncalibrated
+    for index, topic in enumerate(TOPICS):  # back to the trained model (an offset shifts
+        log_probabilities[topic] = log_probabilities[topic] - earlier[index]  # every argmax alike)
+    if "calibration" in meta:
         meta["model_version"] = meta["model_version"].rsplit("-c", 1)[0]
     outlets = [row.site for row in rows]
     calibration: dict[str, object] = {"rule": __doc__.split("\n\n")[1].replace("\n", " "),
@@ -132,9 +133,6 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                      for bound in BOUNDS}
         bound = max(BOUNDS, key=lambda b: (estimates[b], -b))
         offsets, after = best_offsets(gold, log_probabilities[topic], bound)
-        if not ensemble:
-            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] + \
-                heads[f"{topic}.bias"].new_tensor(offsets.tolist())
         calibration[topic] = {"offsets": dict(zip(LABELS, offsets.round(2).tolist(), strict=True)),
                               "bound": bound, "dev_f_avg_before": before["f_avg"],
                               "dev_f_avg_after": after,
@@ -142,7 +140,11 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
     digest = hashlib.sha256(json.dumps(calibration, sort_keys=True).encode()).hexdigest()[:4]
     meta["calibration"] = calibration
     meta["model_version"] = f"{meta['model_version']}-c{digest}"
-    if not ensemble:
+    if MEMBERS_KEY not in meta:  # a single model keeps its offsets in the heads' bias too
+        shift = calibration_offsets(meta) - torch.from_numpy(earlier)
+        heads = load_file(str(folder / HEADS_FILE))
+        for index, topic in enumerate(TOPICS):
+            heads[f"{topic}.bias"] = heads[f"{topic}.bias"] + shift[index].to(heads[f"{topic}.bias"])
         save_file(heads, str(folder / HEADS_FILE))
     meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta

@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 
 from stancewatch.errors import UserError
-from stancewatch.models.inference import InferenceOptions
 from stancewatch.models.interface import LABELS, TOPICS
 from stancewatch.models.metrics import topic_report
-from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE, FineTunedScorer
+from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE
+from tools.calibrate import dev_log_probabilities
 from tools.dataset import real_splits
 from tools.train import ARTEFACT_NAME
 
@@ -77,13 +77,10 @@ def build_ensemble(member_folders: list[Path], output: Path) -> dict[str, object
                                                     + "\n")
         (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         rows = real_splits()["dev"]
-        scorer = FineTunedScorer(staging, inference=InferenceOptions(
-            device="cpu", precision="fp32", runtime="torch"))
-        scores = scorer.score([row.text for row in rows])
-        meta["dev"] = {topic: topic_report(
-            [row.label(topic) for row in rows],
-            [LABELS[max(range(len(LABELS)), key=s[topic].__getitem__)] for s in scores])
-            for topic in TOPICS}
+        log_probabilities = dev_log_probabilities(staging, rows)
+        meta["dev"] = {topic: topic_report([row.label(topic) for row in rows],
+                                           [LABELS[i] for i in log_probabilities[topic].argmax(1)])
+                       for topic in TOPICS}
         (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         if output.exists():
             shutil.rmtree(output)
