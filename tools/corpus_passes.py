@@ -5,6 +5,7 @@
     python -m tools.corpus_passes merge SLICE      # A, B and adjudication -> final labels
     python -m tools.corpus_passes agreement        # Cohen's kappa per topic, holder agreement
     python -m tools.corpus_passes normalize        # LABEL-RULES 20-23 on every slice's holders
+    python -m tools.corpus_passes site URL DATE    # which split a page would fall in; rows from it
 
 Pass A is the writer's labels (kept in models/data/real/passes/SLICE.a.jsonl once merged),
 pass B a second annotator's, made blind (models/data/real/passes/SLICE.b.jsonl); rows where
@@ -84,7 +85,8 @@ def merge(slice_name: str) -> None:
     path = REAL / f"{slice_name}.jsonl"
     rows = read_jsonl(path)
     second = {r["id"]: r for r in read_jsonl(WORK / f"{slice_name}.b.jsonl")}
-    adjudicated = {r["id"]: r for r in read_jsonl(WORK / f"{slice_name}.adjudicated.jsonl")}
+    decisions = WORK / f"{slice_name}.adjudicated.jsonl"  # absent: nothing decided yet
+    adjudicated = {r["id"]: r for r in (read_jsonl(decisions) if decisions.exists() else [])}
     pass_a = PASSES / f"{slice_name}.a.jsonl"
     if not pass_a.exists():  # first merge: the writer's labels become pass A
         write_jsonl(pass_a, [{"id": r["id"], **labels_of(r)} for r in rows])
@@ -176,11 +178,37 @@ def normalize() -> None:
     print(f"normalized {changed} holders")
 
 
+def page_split(url: str, date: str) -> str:
+    """The split a page's rows fall in (`tools.dataset.real_split_of`, from the URL and date)."""
+    from tools.dataset import DEV_SITE_BUCKETS, TEST_FROM, TEST_SITE_BUCKETS, site_bucket, site_of
+
+    bucket = site_bucket(site_of(url))
+    if date >= TEST_FROM or bucket in TEST_SITE_BUCKETS:
+        return "test"
+    return "dev" if bucket in DEV_SITE_BUCKETS else "train"
+
+
+def site(url: str, date: str) -> None:
+    """Where a page's rows would go (writers of a new slice take pages from train sites only,
+    so dev and test stay comparable) and how many rows the corpus already has from it."""
+    from tools.dataset import site_of
+
+    used = sum(row.get("source_url") == url
+               for path in sorted(REAL.glob("*.jsonl")) for row in read_jsonl(path))
+    print(f"{page_split(url, date)}\tsite {site_of(url)}\trows already from this page: {used}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("blind", "compare", "merge", "agreement", "normalize"))
+    parser.add_argument("action",
+                        choices=("blind", "compare", "merge", "agreement", "normalize", "site"))
     parser.add_argument("slices", nargs="*")
     args = parser.parse_args()
+    if args.action == "site":
+        if len(args.slices) != 2:
+            parser.error("site takes a URL and the page's date (YYYY-MM-DD)")
+        site(*args.slices)
+        return
     if args.action in ("agreement", "normalize"):
         {"agreement": agreement, "normalize": normalize}[args.action]()
         return
