@@ -179,13 +179,10 @@ def normalize() -> None:
 
 
 def page_split(url: str, date: str) -> str:
-    """The split a page's rows fall in (`tools.dataset.real_split_of`, from the URL and date)."""
-    from tools.dataset import DEV_SITE_BUCKETS, TEST_FROM, TEST_SITE_BUCKETS, site_bucket, site_of
+    """The split a page's rows fall in (the rule of `tools.dataset.real_splits`)."""
+    from tools.dataset import site_of, split_for
 
-    bucket = site_bucket(site_of(url))
-    if date >= TEST_FROM or bucket in TEST_SITE_BUCKETS:
-        return "test"
-    return "dev" if bucket in DEV_SITE_BUCKETS else "train"
+    return split_for(site_of(url), date)
 
 
 def site(url: str, date: str) -> None:

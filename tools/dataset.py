@@ -125,12 +125,17 @@ def site_bucket(site: str) -> int:
     return int(hashlib.sha256(site.encode()).hexdigest(), 16) % 100
 
 
-def real_split_of(row: LabelledSentence) -> str:
-    if (row.source_date or "") >= TEST_FROM or site_bucket(row.site) in TEST_SITE_BUCKETS:
+def split_for(site: str, date: str | None) -> str:
+    """The split of real coverage published on `site` on `date` (YYYY-MM-DD)."""
+    if (date or "") >= TEST_FROM or site_bucket(site) in TEST_SITE_BUCKETS:
         return "test"
-    if site_bucket(row.site) in DEV_SITE_BUCKETS:
+    if site_bucket(site) in DEV_SITE_BUCKETS:
         return "dev"
     return "train"
+
+
+def real_split_of(row: LabelledSentence) -> str:
+    return split_for(row.site, row.source_date)
 
 
 def real_splits() -> dict[str, list[LabelledSentence]]:

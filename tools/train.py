@@ -142,14 +142,13 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
           dropout: float, device: str, output: Path, data: str = "real+written",
           class_weights: str = "none", average_epochs: int = 1,
-          snapshots: Path | None = None, label_smoothing: float = 0.0) -> dict[str, object]:
+          snapshots: Path | None = None) -> dict[str, object]:
     _seed_everything(seed)
     train_rows, dev_rows = training_data(data)
     network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
     network.to(device)
     loss_functions = {
-        topic: nn.CrossEntropyLoss(weight=_class_weights(train_rows, topic, class_weights).to(device),
-                                   label_smoothing=label_smoothing)
+        topic: nn.CrossEntropyLoss(weight=_class_weights(train_rows, topic, class_weights).to(device))
         for topic in TOPICS}
     parameters = [p for p in network.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
@@ -217,8 +216,7 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
     digest = _data_digest(train_rows + dev_rows)
     meta = {
         "model_version": f"{ARTEFACT_NAME}-r{rank}-s{seed}-w{class_weights}"
-                         f"{f'-a{average_epochs}' if average_epochs > 1 else ''}"
-                         f"{f'-ls{label_smoothing:g}' if label_smoothing else ''}-{digest}",
+                         f"{f'-a{average_epochs}' if average_epochs > 1 else ''}-{digest}",
         "base_model": BUNDLED_BASE,
         "topics": list(TOPICS),
         "labels": list(LABELS),
@@ -229,7 +227,6 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
                    "lora_rank": rank, "lora_alpha": alpha, "dropout": dropout,
                    "max_length": MAX_LENGTH, "device": device,
                    "data": data, "class_weights": class_weights,
-                   "label_smoothing": label_smoothing,
                    "train_rows": len(train_rows), "dev_rows": len(dev_rows),
                    "train_seconds": round(time.time() - started, 1),
                    "trainable_parameters": sum(p.numel() for p in network.parameters()
@@ -259,14 +256,12 @@ def main() -> None:
                         help="keep the mean of the last N epochs' weights (1: the best epoch)")
     parser.add_argument("--snapshots", type=Path,
                         help="also write each epoch's trained weights to this folder")
-    parser.add_argument("--label-smoothing", type=float, default=0.0,
-                        help="spread this share of each target over the other labels")
     parser.add_argument("--output", type=Path, default=ARTEFACTS_DIR / ARTEFACT_NAME)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
           args.dropout, args.device, args.output, args.data, args.class_weights,
-          args.average_epochs, args.snapshots, args.label_smoothing)
+          args.average_epochs, args.snapshots)
 
 
 if __name__ == "__main__":
