@@ -5,7 +5,7 @@
     python -m tools.corpus_passes merge SLICE      # A, B and adjudication -> final labels
     python -m tools.corpus_passes agreement        # Cohen's kappa per topic, holder agreement
     python -m tools.corpus_passes normalize        # LABEL-RULES 20-23 on every slice's holders
-    python -m tools.corpus_passes site URL DATE    # which split a page would fall in; rows from it
+    python -m tools.corpus_passes site URL DATE    # which split a page falls in; rows from it and its site
 
 Pass A is the writer's labels (kept in models/data/real/passes/SLICE.a.jsonl once merged),
 pass B a second annotator's, made blind (models/data/real/passes/SLICE.b.jsonl); rows where
@@ -190,9 +190,11 @@ def site(url: str, date: str) -> None:
     so dev and test stay comparable) and how many rows the corpus already has from it."""
     from tools.dataset import site_of
 
-    used = sum(row.get("source_url") == url
-               for path in sorted(REAL.glob("*.jsonl")) for row in read_jsonl(path))
-    print(f"{page_split(url, date)}\tsite {site_of(url)}\trows already from this page: {used}")
+    rows = [row for path in sorted(REAL.glob("*.jsonl")) for row in read_jsonl(path)]
+    from_page = sum(row.get("source_url") == url for row in rows)
+    from_site = sum(site_of(row.get("source_url") or "") == site_of(url) for row in rows)
+    print(f"{page_split(url, date)}\tsite {site_of(url)}\trows already from this page: "
+          f"{from_page}, from this site: {from_site}")
 
 
 def main() -> None:
