@@ -288,6 +288,11 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
         ("The U.S. president said Kyiv could forget about NATO.", date(2022, 3, 1), "Joe Biden"),
         ("Jens Stoltenberg, NATO's secretary general, said Ukraine would join.",
          date(2023, 7, 1), "Jens Stoltenberg"),
+        # an alias of one person used to name the office in every year
+        ("Turkey's foreign minister said Ankara could act as a guarantor.", date(2022, 3, 20),
+         "Mevlüt Çavuşoğlu"),
+        ("Turkey's foreign minister said Ankara could act as a guarantor.", date(2024, 3, 20),
+         "Hakan Fidan"),
     ],
 )
 def test_titles_resolve_by_date(table, sentence, day, expected):
