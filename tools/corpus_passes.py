@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from stancewatch.models.interface import TOPICS
+from tools.dataset import site_of, split_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "models" / "data" / "real"
@@ -180,20 +181,18 @@ def normalize() -> None:
 
 def page_split(url: str, date: str) -> str:
     """The split a page's rows fall in (the rule of `tools.dataset.real_splits`)."""
-    from tools.dataset import site_of, split_for
-
     return split_for(site_of(url), date)
 
 
 def site(url: str, date: str) -> None:
     """Where a page's rows would go (writers of a new slice take pages from train sites only,
-    so dev and test stay comparable) and how many rows the corpus already has from it."""
-    from tools.dataset import site_of
-
+    so dev and test stay comparable) and how many rows the corpus already has from the page
+    and from its site (writers prefer outlets the corpus has few of)."""
+    host = site_of(url)
     rows = [row for path in sorted(REAL.glob("*.jsonl")) for row in read_jsonl(path)]
     from_page = sum(row.get("source_url") == url for row in rows)
-    from_site = sum(site_of(row.get("source_url") or "") == site_of(url) for row in rows)
-    print(f"{page_split(url, date)}\tsite {site_of(url)}\trows already from this page: "
+    from_site = sum(site_of(row.get("source_url") or "") == host for row in rows)
+    print(f"{page_split(url, date)}\tsite {host}\trows already from this page: "
           f"{from_page}, from this site: {from_site}")
 
 
