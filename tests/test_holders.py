@@ -221,6 +221,47 @@ def test_country_outside_the_table_speaks_through_its_government(table):
     assert holder_name("The Swiss government said neutrality ruled it out.", table) == "Switzerland"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # countries outside actors.toml, capitals and "the US" are list members too
+        ("Germany, Spain, Portugal and Denmark are opposed to sending troops to Ukraine.",
+         "Germany, Spain, Portugal and Denmark"),
+        ("Warsaw, Prague and Bratislava called for guarantees ahead of accession.",
+         "Poland, Czech Republic and Slovakia"),
+        ("The US, Britain, Germany and France could act as Ukraine's guarantors.",
+         "United States, United Kingdom, Germany and France"),
+        ("Four countries, France, Britain, Lithuania and Estonia, have said they would send "
+         "troops.", "France, United Kingdom, Lithuania and Estonia"),
+        # an outlet opening the sentence reports the list; it is not one of them
+        ("According to The Guardian, Poland, Slovakia and the Czech Republic said they would "
+         "not send troops.", "Poland, Slovakia and Czech Republic"),
+    ],
+)
+def test_a_list_of_holders_holds_the_position_jointly(table, sentence, expected):
+    holder = find_holder(sentence, table)
+    assert holder is not None and holder.name == expected
+    assert holder.group == expected.split(",")[0]  # LABEL-RULES 23: group of the first
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a place in an opening phrase is no member of the list of people after it
+        ("In Kyiv, Zelenskyy and Sunak signed a bilateral security accord.",
+         "Volodymyr Zelensky and Rishi Sunak"),
+        ("Meeting in Paris, Macron and Zelensky signed a security pact.",
+         "Emmanuel Macron and Volodymyr Zelensky"),
+        # two are a pair, as before; the speaker is not a member of the list he names
+        ("France and Britain backed sending peacekeeping troops.", "France and United Kingdom"),
+        ("Zelensky said Washington, Berlin, Bratislava and Budapest object to membership.",
+         "Volodymyr Zelensky"),
+    ],
+)
+def test_what_is_not_a_list_of_holders(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
 # ---------------------------------------------------------------------- no holder
 
 

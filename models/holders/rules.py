@@ -861,6 +861,62 @@ def _attribute(
     return holder, rule
 
 
+# Between two members of a list of holders: a comma or "and", an article, and at most
+# three title words ("President Viktor Yushchenko, Prime Minister Yulia Tymoshenko and
+# Rada Speaker Arseniy Yatsenyuk").
+_LIST_GAP = re.compile(
+    r"\s*(?:,\s*(?:and\s+)?|and\s+)(?:the\s+)?"
+    r"(?:(?:[A-Z][\w.'-]*|parliament|parliamentary|speaker|premier|chairman|head|of|government"
+    r"|prime|minister|president|foreign|secretary|chancellor)\s+){0,3}"
+)
+
+
+# Countries, capitals and "the US"/"UK" as list members, where actors.toml has no entry.
+_LIST_PLACE = re.compile(r"(?<![\w.])(" + "|".join(sorted(
+    map(re.escape, [*_COUNTRIES, *_CAPITALS, "US", "U.S.", "UK"]), key=len, reverse=True))
+    + r")(?![\w'])")
+
+
+def _holder_lists(s: _Sentence, table: ActorTable) -> list[list[Holder]]:
+    """Runs of three or more distinct holders written as one list: "A, B and C"."""
+    items = list(s.mentions)
+    for m in _LIST_PLACE.finditer(s.masked):
+        if not any(ms < m.end() and m.start() < me for ms, me, _ in s.mentions):
+            name = m.group(1)
+            country = _CAPITALS.get(name) or _DEMONYMS.get(name, name)
+            items.append((m.start(), m.end(), table.government_of(country)))
+    runs: list[list[tuple[int, int, Holder]]] = []
+    for item in sorted(items, key=lambda i: i[0]):
+        if item[2].group == MEDIA_GROUP:  # "According to The Guardian, Poland, …"
+            runs.append([])
+        elif runs and runs[-1] and _LIST_GAP.fullmatch(s.masked, runs[-1][-1][1], item[0]) \
+                and table.is_person(runs[-1][-1][2]) == table.is_person(item[2]):
+            # people and states do not share a list: "In Kyiv, Zelenskyy and Sunak signed"
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    lists = []
+    for run in filter(None, runs):
+        holders = list(dict.fromkeys(h for _, _, h in run))
+        last_gap = s.masked[run[-2][1] : run[-1][0]] if len(run) > 1 else ""
+        if len(holders) >= 3 and re.search(r"\band\b", last_gap):
+            lists.append(holders)
+    return lists
+
+
+def _joint(s: _Sentence, table: ActorTable, holder: Holder | None) -> Holder | None:
+    """A holder named inside a list of holders holds the position with all of them
+    (LABEL-RULES 23: joint holders keep every name, group of the first)."""
+    if holder is None:
+        return None
+    members = {name for part in holder.name.split(" and ") for name in part.split(", ")}
+    for listed in _holder_lists(s, table):
+        names = [h.name for h in listed]
+        if members <= set(names):
+            return Holder(", ".join(names[:-1]) + " and " + names[-1], listed[0].group)
+    return holder
+
+
 def _attribute_by_rules(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
@@ -942,7 +998,9 @@ def attribute(sentence: str, table: ActorTable, previous: Holder | None = None,
               on: date | None = None) -> tuple[Holder | None, str]:
     """The holder and the name of the rule that decided ("none" when no rule did)."""
     dated = table.on(on) if on is not None else table
-    holder, rule = _attribute(_prepare(sentence, dated), dated, previous)
+    prepared = _prepare(sentence, dated)
+    holder, rule = _attribute(prepared, dated, previous)
+    holder = _joint(prepared, dated, holder)
     return (replace(holder, rule=rule) if holder is not None else None), rule
 
 
