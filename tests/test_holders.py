@@ -168,6 +168,7 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("European states plan to base troops in Ukraine after a ceasefire.", "European states"),
         ("Allied leaders declared this week that Kyiv's path into the alliance is irreversible.",
          "NATO leaders"),
+        ("The Presidential Office unveiled its first paper on guarantees for Ukraine.", "Ukraine"),
     ],
 )
 def test_actor_as_subject_without_attribution(table, sentence, expected):
