@@ -339,6 +339,11 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
          "Mevlüt Çavuşoğlu"),
         ("Turkey's foreign minister said Ankara could act as a guarantor.", date(2024, 3, 20),
          "Hakan Fidan"),
+        # a document's title by date: late November 2025's "US draft" is the 28-point plan
+        ("The US draft would bar Kyiv from ever joining NATO.", date(2025, 11, 24),
+         "US 28-point plan"),
+        ("The US draft would bar Kyiv from ever joining NATO.", date(2026, 3, 1),
+         "United States"),
     ],
 )
 def test_titles_resolve_by_date(table, sentence, day, expected):
