@@ -259,6 +259,8 @@ def test_a_list_of_holders_holds_the_position_jointly(table, sentence, expected)
          "Emmanuel Macron and Volodymyr Zelensky"),
         # two are a pair, as before; the speaker is not a member of the list he names
         ("France and Britain backed sending peacekeeping troops.", "France and United Kingdom"),
+        ("London and Paris have each said they are ready to send a contingent.",
+         "United Kingdom and France"),
         ("Zelensky said Washington, Berlin, Bratislava and Budapest object to membership.",
          "Volodymyr Zelensky"),
     ],

@@ -188,7 +188,8 @@ _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]“”\"—–~?!]")
 _AUX_ALT = "|".join(sorted((re.escape(w) for w in _AUX), key=len, reverse=True))
 _TRAILING_SKIP = re.compile(
     r"(?:\s+(?:on|in|last|this|earlier|late|early)\s+(?:[A-Z][a-z]+day|\d{4}|week|month|year)"
-    r"|\s+[a-z]+ly|\s+(?:" + _AUX_ALT + r")|\s+[a-z]+\s+to)\s*$"
+    r"|\s+[a-z]+ly|\s+(?:both|each|all|also|now|still|already|again|together)"
+    r"|\s+(?:" + _AUX_ALT + r")|\s+[a-z]+\s+to)\s*$"
 )
 _ACCORDING = re.compile(
     r"(?:\b[Aa]ccording to|\b[Ii]n the (?:view|words|opinion|assessment) of)\s+([^,;:“”\"()]+)"
