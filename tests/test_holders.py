@@ -269,6 +269,21 @@ def test_what_is_not_a_list_of_holders(table, sentence, expected):
     assert holder_name(sentence, table) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a text with no named author: a summit's is the alliance's ...
+        ("The declaration agreed at the summit said Kyiv no longer needs a MAP.", "NATO"),
+        # ... the institution after the verb speaks through it ...
+        ("The declaration says G7 members will open talks with Kyiv at once.", "G7"),
+        # ... and the country it is about is not its author
+        ("The text says Ukraine will receive lasting support.", None),
+    ],
+)
+def test_a_text_without_author(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
 # ---------------------------------------------------------------------- no holder
 
 

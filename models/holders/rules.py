@@ -826,6 +826,7 @@ def _verb_follows(s: _Sentence, end: int) -> bool:
     return False
 
 
+_SUMMIT_TEXT = re.compile(r"\b(?:summit|[Aa]llies|[Aa]lliance|NATO|communiqu[eé])\b")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
 
 
@@ -975,9 +976,14 @@ def _attribute_by_rules(
             if resolved == _GENERIC_NP:
                 return None, "generic"
             if resolved == _DOCUMENT_NP:
-                for ms, _me, holder in s.mentions:
-                    if ms >= ve:
-                        return holder, "document"
+                # a text with no named author: the actor after the verb, unless that is the
+                # country the text is about ("The declaration said Kyiv's road …"); then a
+                # summit's text is the alliance's, and any other names no holder
+                after = next((h for ms, _me, h in s.mentions if ms >= ve), None)
+                if after is not None and after.group not in ("Ukraine", "Russia"):
+                    return after, "document"
+                if _SUMMIT_TEXT.search(s.masked):
+                    return table.government_of("NATO"), "document"
                 return None, "document"
             if resolved == _PRONOUN and previous is None:
                 return None, "pronoun"
