@@ -284,6 +284,24 @@ def test_a_text_without_author(table, sentence, expected):
     assert holder_name(sentence, table) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # unnamed sources report a named actor's position: the actor holds it
+        ("Sources say Orbán refused to sign the pledge of support for Kyiv.", "Viktor Orbán"),
+        ("Reports suggest Britain and France have backed a deployment to Ukraine.",
+         "United Kingdom and France"),
+        # but not a passive, a condition, or a noun phrase the sources describe
+        ("Media previews said Ukraine would be offered a loose bridge to membership.", None),
+        ("Some analysts think that if Washington backed accession, the others would follow.",
+         None),
+        ("Analysts say the alliance's promise has never been matched by a date.", None),
+    ],
+)
+def test_unnamed_sources_report_a_named_holder(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
 # ---------------------------------------------------------------------- no holder
 
 

@@ -827,6 +827,7 @@ def _verb_follows(s: _Sentence, end: int) -> bool:
 
 
 _SUMMIT_TEXT = re.compile(r"\b(?:summit|[Aa]llies|[Aa]lliance|NATO|communiqu[eé])\b")
+_CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
 
 
@@ -919,6 +920,30 @@ def _joint(s: _Sentence, table: ActorTable, holder: Holder | None) -> Holder | N
     return holder
 
 
+def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | None:
+    """The named subject of the clause that unnamed sources report from ``after`` on:
+    "Sources say Orbán declined …", "Reports suggest Britain and France have backed …"."""
+    if _POLL_RESULT.search(s.masked):
+        return None  # a poll's public is decided by the poll rules
+    for vs, _ve, _kind in s.verbs:
+        if vs <= after:
+            continue
+        if _CONDITION.search(s.masked, after, vs):
+            return None  # "analysts think that if Washington backed …": no position
+        end = _strip_auxiliaries(s, vs)
+        if any(w in _BE for w in s.masked[end:vs].split()):
+            return None  # passive: "Ukraine would be offered …" holds nothing
+        start, _bound = _subject_start(s, end, after)
+        if not s.masked[start:end].strip():
+            continue
+        if s.masked[start:end].rstrip().endswith("'s"):
+            return None  # "the alliance's promise": a noun, the sources' own reading
+        # a named head only: "Moscow's envoy" is no position of Moscow's
+        inner = _resolve_np(s, table, start, end, named_head_only=True)
+        return inner if isinstance(inner, Holder) else None
+    return None
+
+
 def _attribute_by_rules(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
@@ -974,7 +999,8 @@ def _attribute_by_rules(
             if resolved is None or bound in ("sub", "verb"):
                 continue
             if resolved == _GENERIC_NP:
-                return None, "generic"
+                inner = _reported_subject(s, table, ve)
+                return (inner, "generic-inner") if inner is not None else (None, "generic")
             if resolved == _DOCUMENT_NP:
                 # a text with no named author: the actor after the verb, unless that is the
                 # country the text is about ("The declaration said Kyiv's road …"); then a
