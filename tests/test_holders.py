@@ -169,6 +169,10 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("Allied leaders declared this week that Kyiv's path into the alliance is irreversible.",
          "NATO leaders"),
         ("The Presidential Office unveiled its first paper on guarantees for Ukraine.", "Ukraine"),
+        # a possessor holds the position its noun names; other possessives name no holder
+        ("Kyiv's ambition to enter the alliance is long established.", "Ukraine"),
+        ("Indeed, NATO's summit in Vilnius left Zelensky's bid without a date.",
+         "Volodymyr Zelensky"),
     ],
 )
 def test_actor_as_subject_without_attribution(table, sentence, expected):

@@ -780,6 +780,27 @@ def _poll_population(text: str) -> Holder | None:
     return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country)
 
 
+# Nouns that carry their possessor's position: "Kyiv's ambition to join the alliance".
+_STANCE_NOUN = re.compile(
+    r"\s+(?:[\w-]+\s+)?(?:ambitions?|goal|aims?|bid|hopes?|aspirations?|wish|desire|drive|"
+    r"push|demands?|request|position|stance|line|blueprint|proposals?|plan|offer|pledge|"
+    r"promise|refusal|opposition|objections?|insistence|call)\b")
+
+
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been)\s+(?:\w+ed|\w+en)\b")
+
+
+def _holds_its_noun(s: _Sentence, at: int) -> bool:
+    """Whether the possessive ending at ``at`` has a stance noun its possessor holds, in
+    a clause that does not go on in the passive ("Ukraine's wish … was turned down":
+    the holder is whoever turned it down)."""
+    noun = _STANCE_NOUN.match(s.masked, at)
+    if noun is None:
+        return False
+    clause = _CLAUSE_PUNCT.search(s.masked, noun.end())
+    return not _PASSIVE.search(s.masked, noun.end(), clause.start() if clause else len(s.masked))
+
+
 def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Holder | None:
     """The first table actor from `after` on that is not inside a prepositional phrase, a
     possessive modifier ("NATO's summit") or a media outlet; with `as_subject`, only one
@@ -790,8 +811,8 @@ def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Hold
         before = s.masked[:ms].split()
         if before and before[-1].lower() in _PREPOSITIONS | {"whether", "Whether"}:
             continue
-        if s.masked.startswith("'s", me):
-            continue
+        if s.masked.startswith("'s", me) and not _holds_its_noun(s, me + 2):
+            continue  # "NATO's summit" names no holder; "Kyiv's ambition to join" does
         if as_subject and not _verb_follows(s, me):
             continue
         partner = next(((h, e) for ps, e, h in s.mentions
