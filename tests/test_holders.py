@@ -383,6 +383,10 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
          "US 28-point plan"),
         ("The US draft would bar Kyiv from ever joining NATO.", date(2026, 3, 1),
          "United States"),
+        # "the coalition" is the Coalition of the Willing from its first meeting on
+        ("The coalition plans to send soldiers once a truce holds.", date(2025, 9, 1),
+         "Coalition of the Willing"),
+        ("The coalition plans to send soldiers once a truce holds.", date(2014, 9, 1), None),
     ],
 )
 def test_titles_resolve_by_date(table, sentence, day, expected):

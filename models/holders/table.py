@@ -50,6 +50,9 @@ class Office:
     name: str
     group: str | None
     terms: tuple[tuple[str, date, date | None], ...]  # (holder name, from, to inclusive)
+    # outside every term the body the office belongs to speaks ("NATO's secretary general"
+    # in 1990 is NATO); false where the words name nobody then ("the coalition" in 2014)
+    group_speaks_outside_terms: bool = True
 
     def holder_on(self, day: date) -> str | None:
         for name, start, end in self.terms:
@@ -225,6 +228,8 @@ class ActorTable:
             return item
         name = item.holder_on(self.day or date.today())
         if name is None:  # nobody we know held it then: the body it belongs to speaks
+            if not item.group_speaks_outside_terms:
+                return None
             group = item.group or item.name
             return self._holders.get(group) or Holder(group, item.group)
         known = self._holders.get(name)
@@ -311,7 +316,8 @@ def _offices_of(path: Path, data: dict) -> list[tuple[Office, list[str]]]:
                            date.fromisoformat(term["to"]) if term.get("to") else None)
                           for term in item["holders"])
             aliases = [str(alias) for alias in item["aliases"]]
-            offices.append((Office(str(item["name"]), item.get("group"), terms), aliases))
+            offices.append((Office(str(item["name"]), item.get("group"), terms,
+                                   bool(item.get("group_speaks_outside_terms", True))), aliases))
         except (KeyError, TypeError, ValueError) as exc:
             raise ActorFileError(f"{where}: needs name, aliases and holders with name and "
                                  f"from (YYYY-MM-DD) ({exc})") from None
