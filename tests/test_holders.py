@@ -164,6 +164,7 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("The Kremlin said on Thursday it had taken note of the remarks.", "Kremlin"),
         ("Orbán Vows to Block Kyiv's NATO Bid", "Viktor Orbán"),
         ("Trump: Ukraine 'Can Forget About' NATO", "Donald Trump"),
+        ("Frederiksen: Copenhagen backs Kyiv's NATO bid", "Mette Frederiksen"),  # the speaker
         # collective holders as written (LABEL-RULES 22), "allied leaders" are NATO's
         ("European states plan to base troops in Ukraine after a ceasefire.", "European states"),
         ("Allied leaders declared this week that Kyiv's path into the alliance is irreversible.",

@@ -849,6 +849,7 @@ def _verb_follows(s: _Sentence, end: int) -> bool:
 
 _SUMMIT_TEXT = re.compile(r"\b(?:summit|[Aa]llies|[Aa]lliance|NATO|communiqu[eé])\b")
 _CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
+_HEADLINE_SPEAKER = re.compile(r"^\s*([^:“”\"]{2,40}?):\s")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
 
 
@@ -968,6 +969,11 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
 def _attribute_by_rules(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
+    speaker = _HEADLINE_SPEAKER.match(s.masked)
+    if speaker is not None:  # "Frederiksen: Copenhagen backs Kyiv's bid": the speaker
+        named = [h for ms, me, h in s.mentions if (ms, me) == speaker.span(1)]
+        if named and table.is_person(named[0]):
+            return named[0], "headline-speaker"
     citing = _CITING.match(s.masked)
     if citing is not None:  # "Citing Foreign Ministry spokeswoman Maria Zakharova, …"
         cited = _resolve_np(s, table, citing.start(1), citing.end(1))
