@@ -165,6 +165,10 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("Orbán Vows to Block Kyiv's NATO Bid", "Viktor Orbán"),
         ("Trump: Ukraine 'Can Forget About' NATO", "Donald Trump"),
         ("Frederiksen: Copenhagen backs Kyiv's NATO bid", "Mette Frederiksen"),  # the speaker
+        # a country's people, counted or not, are its public (LABEL-RULES: polls)
+        ("Most Danes back sending their troops to Ukraine after the war", "Danish public"),
+        ("Two-thirds of Ukrainians back the security agreements.", "Ukrainian public"),
+        ("Britons back UK troops for Ukraine", "British public"),
         # collective holders as written (LABEL-RULES 22), "allied leaders" are NATO's
         ("European states plan to base troops in Ukraine after a ceasefire.", "European states"),
         ("Allied leaders declared this week that Kyiv's path into the alliance is irreversible.",

@@ -780,6 +780,14 @@ def _poll_population(text: str) -> Holder | None:
     return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country)
 
 
+# A sentence whose subject is a country's people, counted or not: the public holds it.
+_PUBLIC_SUBJECT = re.compile(
+    r"^\s*(?:(?:Most|Many|More|Fewer|Few|Some|Half|Majority|A majority|A large share|"
+    r"Two-thirds|Two thirds|A third|A quarter|Nearly half|Roughly|About|Almost|Over|Only)\b"
+    r"[^,;:]{0,25}?\b(?:of\s+)?)?(?P<people>" + "|".join(sorted(
+        map(re.escape, _PLACES_DATA.people), key=len, reverse=True)) + r")\b(?!')")
+
+
 # Nouns that carry their possessor's position: "Kyiv's ambition to join the alliance".
 _STANCE_NOUN = re.compile(
     r"\s+(?:[\w-]+\s+)?(?:ambitions?|goal|aims?|bid|hopes?|aspirations?|wish|desire|drive|"
@@ -858,6 +866,12 @@ def _attribute(
 ) -> tuple[Holder | None, str]:
     """find_holder with the rule that decided, for measuring the rules one by one."""
     holder, rule = _attribute_by_rules(s, table, previous)
+    public = _PUBLIC_SUBJECT.match(s.masked)
+    if public is not None and (holder is None or holder.group is None
+                               or rule in ("first-actor", "poll-default")):
+        # "Most Ukrainians back …", "Two-thirds of Danes …", "Britons back UK troops …"
+        country = _PLACES_DATA.people[public.group("people")]
+        return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country), "public"
     if holder is not None and holder.group == MEDIA_GROUP:
         # a report names the holder it reports: "Bloomberg reported that Orbán told…"
         outlet_end = next((me for ms, me, h in s.mentions if h == holder), 0)
