@@ -777,6 +777,11 @@ def _poll_population(text: str) -> Holder | None:
                or _DEMONYMS.get(found.group("demonym") or "") or found.group("country"))
     if not country:
         return None
+    return _public_of(country)
+
+
+def _public_of(country: str) -> Holder:
+    """A country's people as a holder: "Danish public" (polls and "Most Danes back …")."""
     return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country)
 
 
@@ -871,7 +876,7 @@ def _attribute(
                                or rule in ("first-actor", "poll-default")):
         # "Most Ukrainians back …", "Two-thirds of Danes …", "Britons back UK troops …"
         country = _PLACES_DATA.people[public.group("people")]
-        return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country), "public"
+        return _public_of(country), "public"
     if holder is not None and holder.group == MEDIA_GROUP:
         # a report names the holder it reports: "Bloomberg reported that Orbán told…"
         outlet_end = next((me for ms, me, h in s.mentions if h == holder), 0)
@@ -885,8 +890,7 @@ def _attribute(
         if previous is not None and previous.name.endswith(" public"):
             return previous, "poll-context"
         country = _polled_country(s.masked)
-        return Holder(f"{_PLACES_DATA.adjective.get(country, country)} public", country), \
-            "poll-default"
+        return _public_of(country), "poll-default"
     opening = s.masked.split(None, 1)[0].lower() if s.masked.strip() else ""
     if holder is None and rule == "none" and not s.masked.rstrip().endswith("?") \
             and opening not in _SUBORDINATORS:
