@@ -206,6 +206,15 @@ def test_pronoun_without_context_has_no_holder(table):
     assert find_holder("The door remains open, she added.", table) is None
 
 
+def test_pronoun_takes_its_antecedent_in_the_same_sentence(table):
+    sentence = "While Zelensky floated a compromise, he said Kyiv would never cede land."
+    assert holder_name(sentence, table) == "Volodymyr Zelensky"
+    # not in a hypothetical, and not an actor after a preposition
+    assert holder_name("Were Putin sure of it, he said, he would stop the war.", table) is None
+    assert holder_name("On the mission to Ukraine, they said more planning was needed.",
+                       table) is None
+
+
 def test_bare_surname_takes_the_previous_full_name(table):
     expert = Holder("Olena Hrytsenko", "Commentators")
     sentence = "Hrytsenko said only membership would last."

@@ -861,6 +861,7 @@ def _verb_follows(s: _Sentence, end: int) -> bool:
 
 
 _SUMMIT_TEXT = re.compile(r"\b(?:summit|[Aa]llies|[Aa]lliance|NATO|communiqu[eé])\b")
+_HYPOTHETICAL = re.compile(r"\s*(?:Were|Had|Should)\b")
 _CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
 _HEADLINE_SPEAKER = re.compile(r"^\s*([^:“”\"]{2,40}?):\s")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
@@ -984,6 +985,20 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
     return None
 
 
+def _antecedent(s: _Sentence, table: ActorTable, pronoun_end: int) -> Holder | None:
+    """The holder a subject pronoun ending at ``pronoun_end`` refers to within its own
+    sentence: "While Zelensky floated a compromise, he reiterated …". Not in a
+    hypothetical ("Were Putin sure …, he would …"), not an actor after a preposition."""
+    if _CONDITION.search(s.masked, 0, pronoun_end) or _HYPOTHETICAL.match(s.masked):
+        return None
+    pronoun = s.masked[:pronoun_end].split()[-1].lower()
+    earlier = [h for ms, me, h in s.mentions if me <= pronoun_end
+               and h.group != MEDIA_GROUP
+               and (s.masked[:ms].split()[-1:] or [""])[0].lower() not in _PREPOSITIONS
+               and (table.is_person(h) or pronoun not in ("he", "she"))]
+    return earlier[-1] if earlier else None
+
+
 def _attribute_by_rules(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
@@ -1057,6 +1072,9 @@ def _attribute_by_rules(
                     return table.government_of("NATO"), "document"
                 return None, "document"
             if resolved == _PRONOUN and previous is None:
+                antecedent = _antecedent(s, table, _strip_auxiliaries(s, vs))
+                if antecedent is not None:
+                    return antecedent, "pronoun-antecedent"
                 return None, "pronoun"
             return _finish(resolved, previous), "verb-" + kind
 
