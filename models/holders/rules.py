@@ -814,6 +814,12 @@ def _holds_its_noun(s: _Sentence, at: int) -> bool:
     return not _PASSIVE.search(s.masked, noun.end(), clause.start() if clause else len(s.masked))
 
 
+def _word_before(s: _Sentence, at: int) -> str:
+    """The word ending before ``at``, lower-cased ("" at the start of the sentence)."""
+    words = s.masked[:at].split()
+    return words[-1].lower() if words else ""
+
+
 def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Holder | None:
     """The first table actor from `after` on that is not inside a prepositional phrase, a
     possessive modifier ("NATO's summit") or a media outlet; with `as_subject`, only one
@@ -821,8 +827,7 @@ def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Hold
     for ms, me, holder in s.mentions:
         if ms < after or holder.group == MEDIA_GROUP:
             continue
-        before = s.masked[:ms].split()
-        if before and before[-1].lower() in _PREPOSITIONS | {"whether", "Whether"}:
+        if _word_before(s, ms) in _PREPOSITIONS | {"whether"}:
             continue
         if s.masked.startswith("'s", me) and not _holds_its_noun(s, me + 2):
             continue  # "NATO's summit" names no holder; "Kyiv's ambition to join" does
@@ -951,8 +956,8 @@ def _holder_lists(s: _Sentence, table: ActorTable) -> list[list[Holder]]:
 def _joint(s: _Sentence, table: ActorTable, holder: Holder | None) -> Holder | None:
     """A holder named inside a list of holders holds the position with all of them
     (LABEL-RULES 23: joint holders keep every name, group of the first)."""
-    if holder is None:
-        return None
+    if holder is None or not re.search(r"\band\b", s.masked):
+        return holder  # a list ends "… and C": most sentences have none to look for
     members = {name for part in holder.name.split(" and ") for name in part.split(", ")}
     for listed in _holder_lists(s, table):
         names = [h.name for h in listed]
@@ -991,10 +996,10 @@ def _antecedent(s: _Sentence, table: ActorTable, pronoun_end: int) -> Holder | N
     hypothetical ("Were Putin sure …, he would …"), not an actor after a preposition."""
     if _CONDITION.search(s.masked, 0, pronoun_end) or _HYPOTHETICAL.match(s.masked):
         return None
-    pronoun = s.masked[:pronoun_end].split()[-1].lower()
+    pronoun = _word_before(s, pronoun_end)
     earlier = [h for ms, me, h in s.mentions if me <= pronoun_end
                and h.group != MEDIA_GROUP
-               and (s.masked[:ms].split()[-1:] or [""])[0].lower() not in _PREPOSITIONS
+               and _word_before(s, ms) not in _PREPOSITIONS
                and (table.is_person(h) or pronoun not in ("he", "she"))]
     return earlier[-1] if earlier else None
 
