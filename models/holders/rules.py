@@ -797,7 +797,8 @@ _PUBLIC_SUBJECT = re.compile(
 _STANCE_NOUN = re.compile(
     r"\s+(?:[\w-]+\s+)?(?:ambitions?|goal|aims?|bid|hopes?|aspirations?|wish|desire|drive|"
     r"push|demands?|request|position|stance|line|blueprint|proposals?|plan|offer|pledge|"
-    r"promise|refusal|opposition|objections?|insistence|call)\b")
+    r"promise|refusal|opposition|objections?|insistence|call|drafts?|red lines?|conditions|"
+    r"terms|ultimatum|propaganda|priorit(?:y|ies)|war aims?|objectives?|vision|preference)\b")
 
 
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been)\s+(?:\w+ed|\w+en)\b")
@@ -907,7 +908,29 @@ def _attribute(
         fallback = _first_actor(s)
         if fallback is not None:
             return fallback, "first-actor"
+    if holder is None and rule == "none":
+        relative = _relative_holder(s)
+        if relative is not None:
+            return relative, "relative"
     return holder, rule
+
+
+_RELATIVE = re.compile(r",\s+(?:which|who)\s+")
+
+
+def _relative_holder(s: _Sentence) -> Holder | None:
+    """An actor whose relative clause carries the position, where no main clause names
+    one: "a major shift for Kyiv, which had long seen membership as its shield"."""
+    for _ms, me, holder in s.mentions:
+        relative = _RELATIVE.match(s.masked, me)
+        if relative is None or holder.group == MEDIA_GROUP:
+            continue
+        clause = _CLAUSE_PUNCT.search(s.masked, relative.end())
+        words = s.masked[relative.end() : clause.start() if clause else None].split()[:4]
+        if any(w in _STANCE or w in _SPEECH or (w.endswith("ed") and i and words[i - 1]
+               in _AUX) for i, w in enumerate(words)):
+            return holder
+    return None
 
 
 # Between two members of a list of holders: a comma or "and", an article, and at most
