@@ -393,6 +393,12 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
         ("The U.S. president said Kyiv could forget about NATO.", date(2022, 3, 1), "Joe Biden"),
         ("Jens Stoltenberg, NATO's secretary general, said Ukraine would join.",
          date(2023, 7, 1), "Jens Stoltenberg"),
+        # a title and the name after it: the name decides, whoever held the title
+        ("U.S. Defence Secretary Pete Hegseth excluded NATO membership for Kyiv.",
+         date(2025, 2, 20), "Pete Hegseth"),
+        # a party tag after a name is no clause boundary
+        ("Ahead of the NATO summit, Chancellor Olaf Scholz (SPD) repeated that Ukraine cannot "
+         "join during the war.", date(2023, 7, 7), "Olaf Scholz"),
         # an alias of one person used to name the office in every year
         ("Turkey's foreign minister said Ankara could act as a guarantor.", date(2022, 3, 20),
          "Mevlüt Çavuşoğlu"),

@@ -225,8 +225,13 @@ class _Sentence:
     verbs: list[tuple[int, int, str]]  # start, end, kind: speech | stance | base
 
 
+# A party or state tag after a name: "Olaf Scholz (SPD) said", "Lindsey Graham (R-S.C.)".
+_NAME_TAG = re.compile(r"(?<=\w) \([A-Z][\w.\-/]{0,11}\)")
+
+
 def _prepare(sentence: str, table: ActorTable) -> _Sentence:
     masked = _mask_quotes(sentence.replace("’", "'").replace("‘", "'"))
+    masked = _NAME_TAG.sub(lambda m: " " * len(m.group(0)), masked)
     verbs = [(m.start(), m.end(), _VERB_KIND[m.group(0)]) for m in _VERB.finditer(masked)]
     return _Sentence(masked, table.find_mentions(masked), verbs)
 

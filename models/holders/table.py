@@ -282,9 +282,17 @@ class ActorTable:
                 if all(end <= s or start >= e for s, e in chosen):
                     chosen.append((start, end))
             found = sorted(chosen)
-        mentions = []
+        mentions: list[tuple[int, int, Holder]] = []
         for s, e in found:
-            holder = self._resolve(self._by_alias[text[s:e]])
+            item = self._by_alias[text[s:e]]
+            if isinstance(item, Holder) and item.name in self._persons and mentions \
+                    and mentions[-1][2] != item and not text[mentions[-1][1] : s].strip() \
+                    and isinstance(self._by_alias[text[mentions[-1][0] : mentions[-1][1]]], Office):
+                # a title and the name after it are one mention, and the name decides:
+                # "U.S. Defence Secretary Pete Hegseth" is not Britain's defence secretary
+                mentions[-1] = (mentions[-1][0], e, item)
+                continue
+            holder = self._resolve(item)
             if holder is not None:
                 mentions.append((s, e, holder))
         return mentions
