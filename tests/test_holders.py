@@ -165,6 +165,8 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("Orbán Vows to Block Kyiv's NATO Bid", "Viktor Orbán"),
         ("Trump: Ukraine 'Can Forget About' NATO", "Donald Trump"),
         ("Frederiksen: Copenhagen backs Kyiv's NATO bid", "Mette Frederiksen"),  # the speaker
+        ("Kremlin: Russia cannot accept NATO troops in Ukraine", "Kremlin"),  # an institution too
+        ("Ukraine: Zelensky says NATO is the only real guarantee", "Volodymyr Zelensky"),  # a tag
         # a country's people, counted or not, are its public (LABEL-RULES: polls)
         ("Most Danes back sending their troops to Ukraine after the war", "Danish public"),
         ("Two-thirds of Ukrainians back the security agreements.", "Ukrainian public"),

@@ -1038,7 +1038,8 @@ def _attribute_by_rules(
     speaker = _HEADLINE_SPEAKER.match(s.masked)
     if speaker is not None:  # "Frederiksen: Copenhagen backs Kyiv's bid": the speaker
         named = [h for ms, me, h in s.mentions if (ms, me) == speaker.span(1)]
-        if named and table.is_person(named[0]):
+        place = speaker.group(1).strip() in _COUNTRIES | _CAPITALS.keys()
+        if named and named[0].group != MEDIA_GROUP and not place:  # "Ukraine: …" is a tag
             return named[0], "headline-speaker"
     citing = _CITING.match(s.masked)
     if citing is not None:  # "Citing Foreign Ministry spokeswoman Maria Zakharova, …"
