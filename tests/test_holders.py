@@ -351,6 +351,9 @@ def test_no_identifiable_holder(table, sentence):
          "first-actor"),
         ("Ukraine's wish to join NATO was turned down in 2008 at the Bucharest summit.",
          "NATO", "first-actor"),  # a possessor is a modifier, not the actor
+        # an actor inside "at the …" is in the prepositional phrase too
+        ("At the Paris summit, European leaders were divided over sending troops to Ukraine.",
+         "European leaders", "first-actor"),
         ("Another 22% of Ukrainians said neither bloc should be the priority.",
          "Ukrainian public", "poll"),
         ("Citing unnamed sources, Bloomberg reported that Viktor Orbán told EU leaders Kyiv "

@@ -835,6 +835,10 @@ def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Hold
             continue
         if _word_before(s, ms) in _PREPOSITIONS | {"whether"}:
             continue
+        before = s.masked[:ms].split()[-2:]
+        if len(before) == 2 and before[1].lower() in ("a", "an", "the") \
+                and before[0].lower() in _PREPOSITIONS - {"of"}:
+            continue  # "in a Moscow meeting", "at the NATO summit": inside the phrase too
         if s.masked.startswith("'s", me) and not _holds_its_noun(s, me + 2):
             continue  # "NATO's summit" names no holder; "Kyiv's ambition to join" does
         if as_subject and not _verb_follows(s, me):
