@@ -181,6 +181,11 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("Kyiv's ambition to enter the alliance is long established.", "Ukraine"),
         ("Russia's drafts ruled out any further eastward enlargement of the alliance.",
          "Russia"),
+        # what a speaker said, as subject, is the speaker's
+        ("Putin's comments suggest he treats a Western military presence as a threat.",
+         "Vladimir Putin"),
+        ("Grushko's remarks stress Moscow's insistence on a neutral Ukraine.",
+         "Alexander Grushko"),
         ("Indeed, NATO's summit in Vilnius left Zelensky's bid without a date.",
          "Volodymyr Zelensky"),
     ],

@@ -306,6 +306,10 @@ _SPEAKING_HEADS = (
     ambassador chief head president premier leader chancellor secretary""")
 )
 # A person's staff speak for them: "Starmer's spokesman said" is Starmer's position.
+# What a speaker says, as the subject of a reporting verb: "Putin's remarks suggest …".
+_UTTERANCES = _words("""
+    remarks remark comments comment words statement statements message speech warning
+    warnings argument arguments interview op-ed article response reply answer""")
 _PERSONAL_STAFF = _words("spokesman spokeswoman spokesperson office press readout")
 # Role nouns and the table titles they correspond to, to name "Hungary's nationalist leader".
 _ROLE_TITLES = {
@@ -402,8 +406,8 @@ def _resolve_np(
     if possessors:
         holder = possessors[-1][2]
         if table.is_person(holder):
-            if head in _PERSONAL_STAFF or head in _DOCUMENTS:
-                return holder  # "Zelensky's office said"
+            if head in _PERSONAL_STAFF or head in _DOCUMENTS or head in _UTTERANCES:
+                return holder  # "Zelensky's office said", "Putin's remarks suggest"
             if head in ("government", "cabinet", "administration") and holder.group:
                 return table.government_of(holder.group)
             role = _role_holder(table, holder.group, words)  # "Orbán's foreign minister"
@@ -411,7 +415,8 @@ def _resolve_np(
         role = _role_holder(table, holder.group, words)  # "Hungary's nationalist leader"
         if role is not None:
             return role
-        return holder if head in _SPEAKING_HEADS or words[-2:-1] == ["'s"] else None
+        return holder if head in _SPEAKING_HEADS | _UTTERANCES or words[-2:-1] == ["'s"] \
+            else None
     if head in _DOCUMENTS and core_ments:
         ms, me, _ = core_ments[-1]
         if s.masked[ms:me] in _PLACES:
@@ -803,7 +808,9 @@ _STANCE_NOUN = re.compile(
     r"\s+(?:[\w-]+\s+)?(?:ambitions?|goal|aims?|bid|hopes?|aspirations?|wish|desire|drive|"
     r"push|demands?|request|position|stance|line|blueprint|proposals?|plan|offer|pledge|"
     r"promise|refusal|opposition|objections?|insistence|call|drafts?|red lines?|conditions|"
-    r"terms|ultimatum|propaganda|priorit(?:y|ies)|war aims?|objectives?|vision|preference)\b")
+    r"terms|ultimatum|propaganda|priorit(?:y|ies)|war aims?|objectives?|vision|preference|"
+    r"remarks?|comments?|words|statements?|message|letter|speech|warnings?|arguments?|"
+    r"views?|assessment|response|reply|answer)\b")
 
 
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been)\s+(?:\w+ed|\w+en)\b")
