@@ -305,11 +305,11 @@ _SPEAKING_HEADS = (
     readout transcript demand position offer response reply ministers leaders envoy ambassadors
     ambassador chief head president premier leader chancellor secretary""")
 )
-# A person's staff speak for them: "Starmer's spokesman said" is Starmer's position.
 # What a speaker says, as the subject of a reporting verb: "Putin's remarks suggest …".
 _UTTERANCES = _words("""
     remarks remark comments comment words statement statements message speech warning
     warnings argument arguments interview op-ed article response reply answer""")
+# A person's staff speak for them: "Starmer's spokesman said" is Starmer's position.
 _PERSONAL_STAFF = _words("spokesman spokeswoman spokesperson office press readout")
 # Role nouns and the table titles they correspond to, to name "Hungary's nationalist leader".
 _ROLE_TITLES = {
