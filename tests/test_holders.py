@@ -176,6 +176,8 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
         ("Allied leaders declared this week that Kyiv's path into the alliance is irreversible.",
          "NATO leaders"),
         ("Allied governments agreed on Wednesday to call Ukraine's path irreversible.", "NATO"),
+        ("Every ally agrees that Ukraine will become a NATO member.", "NATO"),
+        ("In 2008 the Bucharest summit said Georgia and Ukraine would become members.", "NATO"),
         ("The Presidential Office unveiled its first paper on guarantees for Ukraine.", "Ukraine"),
         # a possessor holds the position its noun names; other possessives name no holder
         ("Kyiv's ambition to enter the alliance is long established.", "Ukraine"),
