@@ -188,6 +188,7 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
          "Vladimir Putin"),
         ("Grushko's remarks stress Moscow's insistence on a neutral Ukraine.",
          "Alexander Grushko"),
+        ("Trump's readiness to offer guarantees marks a change of course.", "Donald Trump"),
         ("Indeed, NATO's summit in Vilnius left Zelensky's bid without a date.",
          "Volodymyr Zelensky"),
     ],

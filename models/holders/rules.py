@@ -810,7 +810,8 @@ _STANCE_NOUN = re.compile(
     r"promise|refusal|opposition|objections?|insistence|call|drafts?|red lines?|conditions|"
     r"terms|ultimatum|propaganda|priorit(?:y|ies)|war aims?|objectives?|vision|preference|"
     r"remarks?|comments?|words|statements?|message|letter|speech|warnings?|arguments?|"
-    r"views?|assessment|response|reply|answer)\b")
+    r"views?|assessment|response|reply|answer|gambit|question|criticism|readiness|"
+    r"willingness|reluctance|resistance|rejection)\b")
 
 
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been)\s+(?:\w+ed|\w+en)\b")
