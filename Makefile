@@ -44,6 +44,7 @@ SEEDS ?= 13 14
 train: $(STAMP)
 	for seed in $(SEEDS); do $(PY) -m tools.train --seed $$seed --output build/members/seed-$$seed || exit 1; done
 	$(PY) -m tools.ensemble --output models/artefacts/stance-minilm-lora $(foreach seed,$(SEEDS),build/members/seed-$(seed))
+	$(PY) -m tools.lexical
 	$(PY) -m tools.calibrate
 
 eval: $(STAMP)

@@ -31,6 +31,7 @@ from transformers.utils import logging as transformers_logging
 from stancewatch.errors import UserError
 from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import LABELS, TOPICS
+from stancewatch.models.lexical import LexicalModel
 
 if TYPE_CHECKING:
     from stancewatch.models.onnx_runtime import OnnxNetwork
@@ -163,6 +164,7 @@ class FineTunedScorer:
         if self.inference.threads:
             torch.set_num_threads(self.inference.threads)
         self.device = torch.device(self.inference.device)
+        self.lexical = LexicalModel.load(self.folder)  # None: the encoder alone
         base = resolve_base(meta["base_model"])
         self.tokenizer = AutoTokenizer.from_pretrained(base)
         self.onnx: OnnxNetwork | None = None
@@ -206,6 +208,11 @@ class FineTunedScorer:
         return self._score_texts(texts)
 
     def _score_texts(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
+        """The encoder's probabilities, with the lexical model's added where there is one."""
+        scores = self._encoder_scores(texts)
+        return scores if self.lexical is None else self.lexical.combine(scores, texts)
+
+    def _encoder_scores(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         if self.onnx is not None:
             return self._score_onnx(texts, order)
