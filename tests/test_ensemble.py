@@ -84,14 +84,16 @@ def test_ensemble_version_names_the_members_seeds_and_their_data():
 @pytest.mark.slow
 def test_rebuilding_the_bundled_ensemble_from_its_members_gives_its_probabilities(tmp_path):
     """The bundled model is an ensemble: its members, taken out as artefacts of their own and
-    combined again, give the same mean probabilities (before the bundled calibration)."""
+    combined again, give the same mean probabilities (before the bundled calibration and
+    its lexical model)."""
     from stancewatch.models.inference import InferenceOptions
+    from stancewatch.models.lexical import LexicalModel
     from stancewatch.models.stance_model import FineTunedScorer
 
     bundled = json.loads((DEFAULT_MODEL / META_FILE).read_text())
     members = [DEFAULT_MODEL / name for name in bundled[MEMBERS_KEY]]
     rebuilt = build_ensemble(members, tmp_path / "ensemble")
-    assert rebuilt["model_version"] == bundled["model_version"].rsplit("-c", 1)[0]
+    assert rebuilt["model_version"] == bundled["model_version"].rsplit("-c", 1)[0].split("-lx")[0]
     assert "calibration" not in rebuilt and set(rebuilt["dev"]) == set(TOPICS)
 
     texts = ["Peskov said NATO membership for Ukraine is out of the question.",
@@ -102,7 +104,11 @@ def test_rebuilding_the_bundled_ensemble_from_its_members_gives_its_probabilitie
                          FineTunedScorer(tmp_path / "ensemble", inference=options).score(texts)])
     theirs = torch.tensor([[s[t] for t in TOPICS] for s in
                            FineTunedScorer(DEFAULT_MODEL, inference=options).score(texts)])
-    undone = torch.softmax(theirs.log() - calibration_offsets(bundled), -1)
+    undone = theirs.log() - calibration_offsets(bundled)
+    lexical = LexicalModel.load(DEFAULT_MODEL)
+    if lexical is not None:
+        undone = undone - lexical.weight * torch.from_numpy(lexical.log_probabilities(texts)).float()
+    undone = torch.softmax(undone, -1)
     assert torch.allclose(ours, undone, atol=1e-5)
 
     alone = [torch.tensor([[s[t] for t in TOPICS] for s in
