@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError
 from safetensors.numpy import load_file, save_file
 
 from stancewatch.errors import UserError
@@ -116,7 +117,7 @@ class LexicalModel:
                     and model.coefficients.shape
                     == (len(TOPICS), len(LABELS), len(model.vocabulary))
                     and model.idf.shape == (len(model.vocabulary),))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, SafetensorError) as exc:
             raise LexicalModelError(f"{folder}: cannot read its lexical model ({exc})") from exc
         if not fits:
             raise LexicalModelError(f"{folder}: its lexical model does not match the topics "

@@ -88,12 +88,15 @@ def test_an_artefact_without_lexical_files_has_no_lexical_model(tmp_path):
     assert LexicalModel.load(tmp_path) is None
 
 
-@pytest.mark.parametrize("broken", ["missing weights", "wrong labels", "not json"])
+@pytest.mark.parametrize("broken", ["missing weights", "corrupt weights", "wrong labels",
+                                    "not json"])
 def test_a_broken_lexical_model_is_a_clear_error(tmp_path, broken):
     fit(_rows(), regularisation=1.0).save(tmp_path)
     meta_path = tmp_path / LEXICAL_META
     if broken == "missing weights":
         (tmp_path / LEXICAL_WEIGHTS).unlink()
+    elif broken == "corrupt weights":
+        (tmp_path / LEXICAL_WEIGHTS).write_bytes(b"\x00" * 40)
     elif broken == "wrong labels":
         meta = json.loads(meta_path.read_text())
         meta["labels"] = ["favor", "against"]
