@@ -141,3 +141,17 @@ def test_the_scorer_adds_an_artefacts_lexical_model_in_every_runtime(tmp_path):
     moved = max(abs(a - b) for x, y in zip(after, before, strict=True) for t in TOPICS
                 for a, b in zip(x[t], y[t], strict=True))
     assert moved > 0.05  # the lexical model did change the scores
+
+
+def test_training_data_can_leave_out_corpus_slices():
+    """make train's encoder members leave out rounds 4-6 (EXCLUDE_SLICES); the lexical model,
+    like every other reader of the corpus, keeps them."""
+    from pathlib import Path
+
+    from tools.train import training_data
+
+    everything, dev = training_data("real")
+    kept, same_dev = training_data("real", ["r4", "r5", "r6"])
+    names = {Path(row.source_file).name[:2] for row in kept}
+    assert not names & {"r4", "r5", "r6"} and {"r2", "r3"} <= names
+    assert 0 < len(kept) < len(everything) and same_dev == dev

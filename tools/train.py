@@ -18,6 +18,7 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -38,13 +39,17 @@ from tools.dataset import LabelledSentence, real_splits, train_dev_split
 DATA_CHOICES = ("real+written", "real", "written")
 
 
-def training_data(data: str) -> tuple[list[LabelledSentence], list[LabelledSentence]]:
-    """(training rows, development rows) for a data choice."""
+def training_data(data: str, exclude_slices: Sequence[str] = ()
+                  ) -> tuple[list[LabelledSentence], list[LabelledSentence]]:
+    """(training rows, development rows) for a data choice; `exclude_slices` leaves out the
+    real-coverage training rows of the corpus files whose names start so ("r4": round 4)."""
     written_train, written_dev = train_dev_split()
     if data == "written":
         return written_train, written_dev
     real = real_splits()
-    train_rows = real["train"] + (written_train + written_dev if data == "real+written" else [])
+    kept = [row for row in real["train"]
+            if not Path(row.source_file).name.startswith(tuple(exclude_slices))]
+    train_rows = kept + (written_train + written_dev if data == "real+written" else [])
     return train_rows, real["dev"]
 
 ARTEFACT_NAME = "stance-minilm-lora"
@@ -142,9 +147,9 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
           dropout: float, device: str, output: Path, data: str = "real+written",
           class_weights: str = "none", average_epochs: int = 1,
-          snapshots: Path | None = None) -> dict[str, object]:
+          snapshots: Path | None = None, exclude_slices: Sequence[str] = ()) -> dict[str, object]:
     _seed_everything(seed)
-    train_rows, dev_rows = training_data(data)
+    train_rows, dev_rows = training_data(data, exclude_slices)
     network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
     network.to(device)
     loss_functions = {
@@ -227,6 +232,7 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
                    "lora_rank": rank, "lora_alpha": alpha, "dropout": dropout,
                    "max_length": MAX_LENGTH, "device": device,
                    "data": data, "class_weights": class_weights,
+                   **({"exclude_slices": list(exclude_slices)} if exclude_slices else {}),
                    "train_rows": len(train_rows), "dev_rows": len(dev_rows),
                    "train_seconds": round(time.time() - started, 1),
                    "trainable_parameters": sum(p.numel() for p in network.parameters()
@@ -257,11 +263,14 @@ def main() -> None:
     parser.add_argument("--snapshots", type=Path,
                         help="also write each epoch's trained weights to this folder")
     parser.add_argument("--output", type=Path, default=ARTEFACTS_DIR / ARTEFACT_NAME)
+    parser.add_argument("--exclude-slices", nargs="*", default=[], metavar="PREFIX",
+                        help="leave out the real training rows of corpus files starting so "
+                             "(make train: r4 r5 r6, see models/README.md)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
           args.dropout, args.device, args.output, args.data, args.class_weights,
-          args.average_epochs, args.snapshots)
+          args.average_epochs, args.snapshots, args.exclude_slices)
 
 
 if __name__ == "__main__":
