@@ -1,8 +1,8 @@
 """A word n-gram model beside the encoder.
 
 TF-IDF of lower-cased word unigrams and bigrams and one multinomial logistic regression per
-topic, trained on the encoder's own training rows (`tools/lexical.py`, run by `make train`
-before calibration). The encoder reads a sentence's meaning; this model remembers which
+topic, trained on the encoders' kind of rows, every corpus round (`tools/lexical.py`, run by
+`make train` before calibration). The encoder reads a sentence's meaning; this model remembers which
 words went with which label in training ("loan guarantee", "Finland's accession", "red
 line"), a different view of the same rows. Its log-probabilities, times a weight, are added
 to the encoder's before the calibration offsets; `FineTunedScorer` applies it after any
