@@ -809,9 +809,8 @@ _STANCE_NOUN = re.compile(
     r"push|demands?|request|position|stance|line|blueprint|proposals?|plan|offer|pledge|"
     r"promise|refusal|opposition|objections?|insistence|call|drafts?|red lines?|conditions|"
     r"terms|ultimatum|propaganda|priorit(?:y|ies)|war aims?|objectives?|vision|preference|"
-    r"remarks?|comments?|words|statements?|message|letter|speech|warnings?|arguments?|"
-    r"views?|assessment|response|reply|answer|gambit|question|criticism|readiness|"
-    r"willingness|reluctance|resistance|rejection)\b")
+    r"letter|views?|assessment|gambit|question|criticism|readiness|willingness|reluctance|"
+    r"resistance|rejection|" + "|".join(sorted(map(re.escape, _UTTERANCES))) + r")\b")
 
 
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been)\s+(?:\w+ed|\w+en)\b")
