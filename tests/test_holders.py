@@ -432,6 +432,11 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
          date(2025, 11, 20), "US 28-point plan"),
         ("The draft requires Kyiv to write neutrality into its constitution.",
          date(2024, 2, 5), "Ukraine"),
+        # "the Washington summit" is NATO's in 2024, not the White House meetings of 2025
+        ("The Washington summit declared that Ukraine's path to membership is irreversible.",
+         date(2024, 7, 10), "NATO"),
+        ("The Washington summit declared that Ukraine's path to membership is irreversible.",
+         date(2025, 8, 19), None),
         # the September 2025 pledges of "26 countries" are the coalition's
         ("A day earlier, 26 countries had promised Kyiv guarantees after the war.",
          date(2025, 9, 5), "Coalition of the Willing"),
