@@ -79,15 +79,13 @@ class LexicalModel:
                 texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """The encoder's probabilities with this model's log-probabilities added at its
         weight, renormalised."""
-        lexical = self.log_probabilities(texts)
-        combined = []
-        for row, scores in enumerate(probabilities):
-            logits = np.log(np.array([scores[topic] for topic in TOPICS]) + 1e-12)
-            logits = logits + self.weight * lexical[row]
-            exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
-            normalised = exponent / exponent.sum(axis=-1, keepdims=True)
-            combined.append(dict(zip(TOPICS, normalised.tolist(), strict=True)))
-        return combined
+        if not probabilities:
+            return []
+        encoder = np.array([[scores[topic] for topic in TOPICS] for scores in probabilities])
+        logits = np.log(encoder + 1e-12) + self.weight * self.log_probabilities(texts)
+        exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        normalised = (exponent / exponent.sum(axis=-1, keepdims=True)).tolist()
+        return [dict(zip(TOPICS, row, strict=True)) for row in normalised]
 
     def save(self, folder: Path) -> None:
         ordered = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
