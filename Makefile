@@ -13,7 +13,7 @@ MIX_OFF ?= 370
 MIX_ARGS ?=
 
 .PHONY: install demo test test-fast faults train eval bench-model bench-model-accuracy \
-	bench bench-mix bench-extract bench-warehouse relevance-check server lint clean
+	bench-robustness bench bench-mix bench-extract bench-warehouse relevance-check server lint clean
 
 install: $(STAMP)
 
@@ -58,6 +58,9 @@ bench-model: $(STAMP)
 
 bench-model-accuracy: $(STAMP)
 	$(PY) -m tools.bench_model --accuracy
+
+bench-robustness: $(STAMP)
+	$(PY) -m tools.bench_robustness
 
 bench: $(STAMP)
 	$(PY) -m tools.bench_pipeline $(N)

@@ -1,0 +1,58 @@
+"""The model's typography (models/typography.py) and the robustness benchmark's rewrites."""
+
+from __future__ import annotations
+
+import pytest
+
+from stancewatch.models.interface import TOPICS
+from stancewatch.models.typography import plain_typography
+from tools.bench_robustness import VARIANTS, guillemets, typeset_quotes
+
+WRITTEN = ('"Ukraine\'s path to NATO is irreversible," Rutte said, while Peskov called '
+           "Western security guarantees for Kyiv a provocation.")
+
+
+@pytest.mark.parametrize("typed", [
+    "“Ukraine’s path to NATO is irreversible,” Rutte said, while Peskov called Western "
+    "security guarantees for Kyiv a provocation.",
+    "«Ukraine‘s path to NATO is irreversible,» Rutte said, while Peskov called Western "
+    "security guarantees for Kyiv a provocation.",
+    "„Ukraine’s path to NATO is ir\u00adreversible,“ Rutte\u00a0said,\u200b while Peskov "
+    "called Western secu\u00adrity guarantees for Kyiv a\u202fprovocation.\ufeff",
+])
+def test_typeset_copy_reads_as_the_written_sentence(typed):
+    assert plain_typography(typed) == WRITTEN
+
+
+def test_letters_dashes_and_plain_text_are_left_alone():
+    text = "Orbán — and Fico – said Kyiv’s bid … was “premature”."
+    assert plain_typography(text) == "Orbán — and Fico – said Kyiv's bid … was \"premature\"."
+    assert plain_typography(WRITTEN) == WRITTEN
+
+
+def test_the_benchmark_rewrites_pair_quotes_and_keep_the_words():
+    assert typeset_quotes(WRITTEN).startswith("“Ukraine’s path") and "irreversible,”" in \
+        typeset_quotes(WRITTEN)
+    assert guillemets('"a" and "b"') == "«a» and «b»"
+    for name, rewrite in VARIANTS.items():
+        if "not mapped" not in name:  # every typographic variant maps back to the sentence
+            assert plain_typography(rewrite(WRITTEN)) == WRITTEN, name
+
+
+@pytest.mark.slow
+def test_the_model_scores_typeset_copy_like_the_written_sentence():
+    """Curly quotes, guillemets, soft hyphens and no-break spaces change the encoder's
+    tokens and the word model's terms unless the scorer maps them first: identical scores
+    (the bundled model, on torch and on ONNX)."""
+    from stancewatch.models.classifier import DEFAULT_MODEL
+    from stancewatch.models.inference import InferenceOptions
+    from stancewatch.models.stance_model import FineTunedScorer
+
+    typed = [rewrite(WRITTEN) for name, rewrite in VARIANTS.items() if "not mapped" not in name]
+    for runtime in ("torch", "onnx"):
+        scorer = FineTunedScorer(DEFAULT_MODEL, inference=InferenceOptions(
+            device="cpu", precision="fp32", runtime=runtime))
+        written, *others = scorer.score([WRITTEN, *typed])
+        for scores in others:
+            assert all(scores[topic] == pytest.approx(written[topic], abs=1e-6)
+                       for topic in TOPICS)
