@@ -2,7 +2,8 @@
 
 Pure decisions (testable without a GPU); the scorer (models/stance_model.py) applies them.
 `auto` means: CUDA when torch sees a GPU, else the CPU; on the CPU ONNX Runtime with
-int8 dynamic quantisation, on CUDA torch in fp16. Both defaults are held to the accuracy
+int8 dynamic quantisation (near ties scored again in fp32: models/stance_model.py), on CUDA
+torch in fp16. Both defaults are held to the accuracy
 rule of the model card (F_avg within 0.01 of fp32 on the held-out sets; measured by
 `python -m tools.bench_model --accuracy`, CPU and GPU alike).
 """

@@ -127,3 +127,41 @@ def test_int8_recipe_keeps_the_first_feed_forward_output_in_fp32():
         assert not int8_node(f"/encoder/encoder/layer.{layer}/attention/self/MatMul")
     assert not int8_node("/membership/Gemm_MatMul")
     assert not INT8_MODULES.search("membership")
+
+
+def test_near_ties_are_the_sentences_with_two_close_labels_on_any_topic():
+    from stancewatch.models.stance_model import near_ties
+
+    scores = [{"membership": [0.90, 0.05, 0.03, 0.02], "guarantees": [0.0, 0.0, 0.0, 1.0]},
+              {"membership": [0.10, 0.0, 0.0, 0.90], "guarantees": [0.45, 0.0, 0.40, 0.15]},
+              {"membership": [0.52, 0.40, 0.08, 0.0], "guarantees": [0.0, 0.0, 0.0, 1.0]}]
+    assert near_ties(scores, 0.15) == [1, 2]
+    assert near_ties(scores, 0.10) == [1]
+    assert near_ties(scores, 0.0) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_int8_scores_its_near_ties_again_in_fp32(runtime):
+    """Below the margin a sentence gets exactly the fp32 network's scores; above it, int8's
+    own (which differ from fp32's by the quantisation)."""
+    from stancewatch.models.classifier import DEFAULT_MODEL
+    from stancewatch.models.interface import TOPICS
+    from stancewatch.models.stance_model import FineTunedScorer
+
+    texts = ["Peskov said NATO membership for Ukraine is out of the question.",
+             "Starmer said Britain was prepared to consider troops, subject to a US backstop.",
+             "Rutte said Ukraine's path to membership is irreversible, but declined a date."]
+    int8 = FineTunedScorer(DEFAULT_MODEL, inference=InferenceOptions(
+        device="cpu", precision="int8", runtime=runtime))
+    fp32 = FineTunedScorer(DEFAULT_MODEL, inference=InferenceOptions(
+        device="cpu", precision="fp32", runtime=runtime)).score(texts)
+
+    def gap(scores: list[dict[str, list[float]]]) -> float:
+        return max(abs(a - b) for got, want in zip(scores, fp32, strict=True) for topic in TOPICS
+                   for a, b in zip(got[topic], want[topic], strict=True))
+
+    int8.near_tie_margin = 0.0  # never rescored: int8's own scores
+    assert gap(int8.score(texts)) > 1e-4
+    int8.near_tie_margin = 1.01  # every sentence is a near tie
+    assert gap(int8.score(texts)) < 1e-6
