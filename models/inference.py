@@ -10,6 +10,8 @@ rule of the model card (F_avg within 0.01 of fp32 on the held-out sets; measured
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 from stancewatch.errors import UserError
@@ -55,7 +57,14 @@ class ResolvedInference:
         return f"{self.device}/{self.runtime}/{self.precision}"
 
 
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/dxg", "/dev/kfd")  # NVIDIA, WSL, ROCm
+
+
 def cuda_available() -> bool:
+    """Whether torch sees a GPU. Without any GPU device file (and torch not yet loaded)
+    the answer is no without importing torch: the CPU default path never needs it."""
+    if "torch" not in sys.modules and not any(os.path.exists(p) for p in GPU_DEVICE_FILES):
+        return False
     import torch
 
     return bool(torch.cuda.is_available())

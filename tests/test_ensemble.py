@@ -1,4 +1,4 @@
-"""Ensembles of trained members (tools/ensemble.py, EnsembleNetwork in models/stance_model.py)."""
+"""Ensembles of trained members (tools/ensemble.py, EnsembleNetwork in models/networks.py)."""
 
 import json
 
@@ -8,13 +8,12 @@ from torch import nn
 
 from stancewatch.models.classifier import DEFAULT_MODEL
 from stancewatch.models.interface import LABELS, TOPICS
-from stancewatch.models.stance_model import (
-    MEMBERS_KEY,
-    META_FILE,
+from stancewatch.models.networks import (
     ArtefactMembersError,
     EnsembleNetwork,
     calibration_offsets,
 )
+from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE
 from tools.ensemble import EnsembleError, build_ensemble, ensemble_meta
 
 

@@ -165,3 +165,56 @@ def test_int8_scores_its_near_ties_again_in_fp32(runtime):
     assert gap(int8.score(texts)) > 1e-4
     int8.near_tie_margin = 1.01  # every sentence is a near tie
     assert gap(int8.score(texts)) < 1e-6
+
+
+def test_the_onnx_path_tokenises_like_transformers():
+    """FastTokenizer (tokenizers on the base's tokenizer.json) gives the ids and masks that
+    transformers' tokenizer gives with the scorer's settings: padding, truncation at
+    MAX_LENGTH, special tokens, unusual characters."""
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    from stancewatch.models.stance_model import (
+        BUNDLED_BASE,
+        MAX_LENGTH,
+        FastTokenizer,
+        resolve_base,
+    )
+
+    base = resolve_base(BUNDLED_BASE)
+    texts = ["Peskov said NATO membership for Ukraine is out of the question.",
+             "Orbán — Zelenskyy’s “plan” … 北約 ✓ ½",
+             "Short.",
+             " ".join(["Rutte said Ukraine's path to membership is irreversible."] * 30)]
+    expected = AutoTokenizer.from_pretrained(base)(texts, padding=True, truncation=True,
+                                                   max_length=MAX_LENGTH, return_tensors="np")
+    ids, mask = FastTokenizer(Path(base) / "tokenizer.json")(texts)
+    assert ids.shape == (len(texts), MAX_LENGTH)
+    assert (ids == expected["input_ids"]).all() and (mask == expected["attention_mask"]).all()
+
+
+@pytest.mark.slow
+def test_the_default_cpu_path_classifies_without_loading_torch():
+    """With the artefact's ONNX export cached, a process that classifies on the CPU default
+    (ONNX int8, near ties in fp32) never imports torch or transformers: the cold start of
+    `stancewatch classify` is what is left."""
+    import subprocess
+    import sys
+
+    from stancewatch.models.classifier import load_classifier
+
+    warm = load_classifier(inference=InferenceOptions(device="cpu"))  # exports if missing
+    warm.scorer._encoder_scores(["x"], fp32=True)  # and the fp32 export for near ties
+    script = (
+        "import sys\n"
+        "from stancewatch.models.classifier import load_classifier\n"
+        "from stancewatch.models.inference import InferenceOptions\n"
+        "c = load_classifier(inference=InferenceOptions(device='cpu'))\n"
+        "c.scorer.near_tie_margin = 1.01  # every sentence rescored: the fp32 network too\n"
+        "r = c.classify_texts(['Peskov said NATO membership for Ukraine is out of the question.'])\n"
+        "print(r[0].membership.stance, sorted(m for m in ('torch', 'transformers') "
+        "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["against", "[]"], done.stdout + done.stderr

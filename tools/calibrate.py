@@ -31,12 +31,8 @@ from stancewatch.models.classifier import DEFAULT_MODEL
 from stancewatch.models.inference import InferenceOptions
 from stancewatch.models.interface import LABELS, TOPICS
 from stancewatch.models.metrics import topic_report
-from stancewatch.models.stance_model import (
-    MEMBERS_KEY,
-    META_FILE,
-    FineTunedScorer,
-    calibration_offsets,
-)
+from stancewatch.models.networks import calibration_offsets
+from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE, FineTunedScorer
 from tools.dataset import LabelledSentence, real_splits
 
 BOUNDS = (0.0, 0.5, 1.0, 1.5, 2.0)

@@ -4,7 +4,7 @@
 Each member keeps its own folder (adapter, heads, its own metadata) inside the ensemble,
 so it still loads alone (`--model <ensemble>/seed-13`: one encoder, twice the speed,
 uncalibrated); the ensemble's network returns the mean of the members' probabilities
-(models/stance_model.py, EnsembleNetwork). Members must share the base model, topics,
+(models/networks.py, EnsembleNetwork). Members must share the base model, topics,
 labels and training data. The ensemble is written uncalibrated (run tools.calibrate next)
 with its own development-split report; the folder is replaced as a whole.
 """

@@ -33,7 +33,8 @@ def frozen_baseline(epochs: int = 300, learning_rate: float = 1e-2) -> dict[str,
 
     from stancewatch.models.interface import LABELS
     from stancewatch.models.metrics import topic_report
-    from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, mean_pool, resolve_base
+    from stancewatch.models.networks import mean_pool
+    from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
     from tools.dataset import train_dev_split
 
     torch.manual_seed(13)

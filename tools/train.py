@@ -27,13 +27,8 @@ from torch import nn
 from stancewatch.models.classifier import ARTEFACTS_DIR
 from stancewatch.models.interface import LABELS, TOPICS
 from stancewatch.models.metrics import topic_report
-from stancewatch.models.stance_model import (
-    BUNDLED_BASE,
-    MAX_LENGTH,
-    StanceNetwork,
-    resolve_base,
-    save_artefact,
-)
+from stancewatch.models.networks import StanceNetwork, save_artefact
+from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
 from tools.dataset import LabelledSentence, real_splits, train_dev_split
 
 DATA_CHOICES = ("real+written", "real", "written")
