@@ -116,9 +116,10 @@ class FineTunedScorer:
             self._onnx_tokenizer: Tokenise = FastTokenizer(tokenizer_file)
             self.onnx = self._onnx_network(self.inference.precision)
             return
-        self._load_torch()
+        self._load_with_transformers()
 
-    def _load_torch(self) -> None:
+    def _load_with_transformers(self) -> None:
+        """The torch runtime; or ONNX for a hub base that has no tokenizer.json."""
         import torch
         from transformers import AutoTokenizer
 
@@ -133,8 +134,8 @@ class FineTunedScorer:
             torch.set_num_threads(self.inference.threads)
         self.device = torch.device(self.inference.device)
         network = merged_network(self.folder, self.meta, self.base)
-        self._network_fp32 = network  # int8's near ties (quantize_int8 makes a copy)
         if self.inference.precision == "int8":
+            self._network_fp32 = network  # for the near ties (quantize_int8 makes a copy)
             network = quantize_int8(network)
         elif self.inference.precision in DTYPES:
             network = network.to(DTYPES[self.inference.precision])

@@ -31,16 +31,19 @@ _LONG_WORD = re.compile(r"\b([A-Za-z]{4})([a-z]{4,})")
 _SHORT_WORD_SPACE = re.compile(r"\b(\w{1,3}) ")
 
 
+def paired_quotes(text: str, opening: str, closing: str) -> str:
+    """Straight double quotes as `opening` and `closing` marks, in turn."""
+    marks = iter([opening, closing] * (text.count('"') // 2 + 1))
+    return re.sub('"', lambda _: next(marks), text)
+
+
 def typeset_quotes(text: str) -> str:
-    """Straight double quotes as opening and closing curly ones, in turn; apostrophes and
-    single quotes as ’."""
-    marks = iter(["“", "”"] * (text.count('"') // 2 + 1))
-    return re.sub('"', lambda _: next(marks), text).replace("'", "’")
+    """Curly double quotes; apostrophes and single quotes as ’."""
+    return paired_quotes(text, "“", "”").replace("'", "’")
 
 
 def guillemets(text: str) -> str:
-    marks = iter(["«", "»"] * (text.count('"') // 2 + 1))
-    return re.sub('"', lambda _: next(marks), text)
+    return paired_quotes(text, "«", "»")
 
 
 VARIANTS: dict[str, Callable[[str], str]] = {
