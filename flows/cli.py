@@ -37,6 +37,9 @@ def _quiet_environment() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # INFO in a run's log only
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # a run with no Prefect server starts a temporary one: 8-14 s here, and past Prefect's
+    # 20 s default on a loaded 2-core machine (a clean-clone test run failed so, 2026-12-06)
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _check_run_inputs(args: argparse.Namespace):

@@ -123,3 +123,17 @@ def test_run_log_planted_as_a_symlink_is_refused(tmp_path):
         with logging_to_file(tmp_path / "w.duckdb.log", "run"):
             pass
     assert victim.read_text() == "precious"
+
+
+def test_the_command_gives_a_temporary_prefect_server_time_to_start(monkeypatch):
+    """Prefect waits 20 s for the server a run starts when none is configured; a loaded
+    machine needs longer. The command raises the wait unless the user set one."""
+    from stancewatch.flows.cli import _quiet_environment
+
+    name = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    monkeypatch.delenv(name, raising=False)
+    _quiet_environment()
+    assert int(os.environ[name]) >= 60
+    monkeypatch.setenv(name, "7")
+    _quiet_environment()
+    assert os.environ[name] == "7"
