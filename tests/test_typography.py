@@ -6,7 +6,7 @@ import pytest
 
 from stancewatch.models.interface import TOPICS
 from stancewatch.models.typography import plain_typography
-from tools.bench_robustness import VARIANTS, guillemets, typeset_quotes
+from tools.bench_robustness import TYPOGRAPHY, guillemets, typeset_quotes
 
 WRITTEN = ('"Ukraine\'s path to NATO is irreversible," Rutte said, while Peskov called '
            "Western security guarantees for Kyiv a provocation.")
@@ -34,9 +34,8 @@ def test_the_benchmark_rewrites_pair_quotes_and_keep_the_words():
     assert typeset_quotes(WRITTEN).startswith("“Ukraine’s path") and "irreversible,”" in \
         typeset_quotes(WRITTEN)
     assert guillemets('"a" and "b"') == "«a» and «b»"
-    for name, rewrite in VARIANTS.items():
-        if "not mapped" not in name:  # every typographic variant maps back to the sentence
-            assert plain_typography(rewrite(WRITTEN)) == WRITTEN, name
+    for name, rewrite in TYPOGRAPHY.items():  # every typographic variant maps back
+        assert plain_typography(rewrite(WRITTEN)) == WRITTEN, name
 
 
 @pytest.mark.slow
@@ -48,7 +47,7 @@ def test_the_model_scores_typeset_copy_like_the_written_sentence():
     from stancewatch.models.inference import InferenceOptions
     from stancewatch.models.stance_model import FineTunedScorer
 
-    typed = [rewrite(WRITTEN) for name, rewrite in VARIANTS.items() if "not mapped" not in name]
+    typed = [rewrite(WRITTEN) for rewrite in TYPOGRAPHY.values()]
     for runtime in ("torch", "onnx"):
         scorer = FineTunedScorer(DEFAULT_MODEL, inference=InferenceOptions(
             device="cpu", precision="fp32", runtime=runtime))

@@ -46,17 +46,22 @@ def guillemets(text: str) -> str:
     return paired_quotes(text, "«", "»")
 
 
-VARIANTS: dict[str, Callable[[str], str]] = {
-    "as written": lambda text: text,
+Rewrite = Callable[[str], str]
+TYPOGRAPHY: dict[str, Rewrite] = {  # what models/typography.py maps back
     "typeset quotes and apostrophes": typeset_quotes,
     "guillemets": guillemets,
     "soft hyphens in long words": lambda text: _LONG_WORD.sub("\\1\u00ad\\2", text),
     "zero-width spaces after commas": lambda text: text.replace(", ", ",\u200b "),
     "no-break spaces after short words": lambda text: _SHORT_WORD_SPACE.sub("\\1\u00a0", text),
-    "'Kiev' for 'Kyiv' (not mapped)": lambda text: text.replace("Kyiv", "Kiev"),
-    "'Zelenskiy' (not mapped)": lambda text: re.sub(r"Zelenskyy?\b", "Zelenskiy", text),
-    "no final full stop (not mapped)": lambda text: text[:-1] if text.endswith(".") else text,
 }
+UNMAPPED: dict[str, Rewrite] = {
+    "'Kiev' for 'Kyiv'": lambda text: text.replace("Kyiv", "Kiev"),
+    "'Zelenskiy'": lambda text: re.sub(r"Zelenskyy?\b", "Zelenskiy", text),
+    "no final full stop": lambda text: text[:-1] if text.endswith(".") else text,
+}
+VARIANTS: dict[str, Rewrite] = {"as written": lambda text: text, **TYPOGRAPHY,
+                                **{f"{name} (not mapped)": rewrite
+                                   for name, rewrite in UNMAPPED.items()}}
 
 
 def main() -> None:
