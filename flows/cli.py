@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from stancewatch.days import DayFormatError, parse_day
 from stancewatch.errors import StancewatchError, UserError
 from stancewatch.models.inference import DEVICES
 from stancewatch.models.topics import topic_labels, topic_names
@@ -27,9 +28,9 @@ class UsageError(UserError):
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_day(value)
+    except DayFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _quiet_environment() -> None:
@@ -232,11 +233,13 @@ def command_classify(args: argparse.Namespace) -> int:
             if not isinstance(text, str):
                 raise TypeError("text must be a string")
             day = record.get("date")
-            day = date.fromisoformat(day[:10]) if day else None
+            if day is not None and not isinstance(day, str):
+                raise TypeError("date must be a string")
+            day = parse_day(day) if day else None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             # one bad line is reported and skipped; every other line is still answered
             print(f"stancewatch classify: line {number}: expected {{\"id\": …, \"text\": \"…\", "
-                  f"\"date\": \"YYYY-MM-DD\" (optional)}} ({for_terminal(exc, 200)}); skipped",
+                  f"\"date\": \"2025-03-31\" (optional)}} ({for_terminal(exc, 200)}); skipped",
                   file=sys.stderr)
             rejected += 1
             continue

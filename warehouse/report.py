@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from stancewatch import days
 from stancewatch.errors import UserError
 from stancewatch.models.topics import load_topics, topic_labels
 from stancewatch.untrusted import CSV_FORMULA_STARTS, for_markdown, for_terminal
@@ -64,11 +65,13 @@ class ReportFilterError(UserError, ValueError):
 
 
 def parse_day(text: str, option: str = "--since") -> date:
-    """An ISO day (2025-03-31) from the command line."""
+    """A day from the command line or the Python API, in any form of
+    stancewatch.days.parse_day (2025-03-31, 31 March 2025, …)."""
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ReportFilterError(f"{option} {text!r} is not a date like 2025-03-31") from None
+        return days.parse_day(text)
+    except days.DayFormatError:
+        raise ReportFilterError(f"{option} {text[:40]!r} is not a date like "
+                                f"{days.DAY_EXAMPLES}") from None
 
 
 def _as_day(value: date | str | None, option: str) -> date | None:
