@@ -125,6 +125,8 @@ _GENERIC = _words("""
     spokesperson spokespeople someone some many others residents voters polls poll survey
     delegations delegation participants negotiators negotiator commander commanders
     member members""")
+# Unnamed people who speak for a state: "US officials said Biden would …" reports Biden.
+_UNNAMED_OFFICIALS = _words("official officials diplomat diplomats source sources")
 # Heads that speak for a state: "the Swiss government", "Japanese officials".
 _GOVERNMENT_HEADS = _words("""
     government officials official diplomat diplomats ministry minister spokesman spokeswoman
@@ -1029,6 +1031,14 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
     return None
 
 
+def _head_word(s: _Sentence, vstart: int, floor: int) -> str:
+    """The last word of the subject of the verb at ``vstart`` ("officials" in "Two US
+    officials said")."""
+    end = _strip_auxiliaries(s, vstart)
+    words = s.masked[_subject_start(s, end, floor)[0]:end].split()
+    return words[-1].lower() if words else ""
+
+
 def _antecedent(s: _Sentence, table: ActorTable, pronoun_end: int) -> Holder | None:
     """The holder a subject pronoun ending at ``pronoun_end`` refers to within its own
     sentence: "While Zelensky floated a compromise, he reiterated …". Not in a
@@ -1106,6 +1116,12 @@ def _attribute_by_rules(
             if resolved == _GENERIC_NP:
                 inner = _reported_subject(s, table, ve)
                 return (inner, "generic-inner") if inner is not None else (None, "generic")
+            if kind == "speech" and isinstance(resolved, Holder) and not table.is_person(resolved) \
+                    and _head_word(s, vs, lo) in _UNNAMED_OFFICIALS:
+                # "Two US officials said Biden would welcome …": the named person they report
+                inner = _reported_subject(s, table, ve)
+                if inner is not None and table.is_person(inner):
+                    return inner, "official-inner"
             if resolved == _DOCUMENT_NP:
                 # a text with no named author: the actor after the verb, unless that is the
                 # country the text is about ("The declaration said Kyiv's road …"); then a
