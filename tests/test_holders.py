@@ -459,6 +459,26 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
         # the September 2025 pledges of "26 countries" are the coalition's
         ("A day earlier, 26 countries had promised Kyiv guarantees after the war.",
          date(2025, 9, 5), "Coalition of the Willing"),
+        # the offices' earlier terms, back to the corpus's first year (Bucharest, 2008)
+        ("Poland's prime minister said Kyiv deserves guarantees.", date(2016, 4, 1),
+         "Beata Szydło"),
+        ("Poland's prime minister said Kyiv deserves guarantees.", date(2010, 4, 1),
+         "Donald Tusk"),
+        ("The head of the European Commission said Kyiv should get guarantees.",
+         date(2023, 7, 11), "Ursula von der Leyen"),
+        ("Germany's foreign minister said Kyiv is not ready to join NATO.", date(2017, 6, 1),
+         "Sigmar Gabriel"),
+        ("Germany's defence minister said Kyiv should get guarantees.", date(2020, 6, 1),
+         "Annegret Kramp-Karrenbauer"),
+        ("Italy's prime minister said Kyiv should get guarantees.", date(2019, 6, 1),
+         "Giuseppe Conte"),
+        ("The British foreign secretary said Kyiv should join NATO.", date(2019, 3, 1),
+         "Jeremy Hunt"),
+        ("The US defense secretary said Kyiv should join NATO.", date(2019, 9, 1), "Mark Esper"),
+        ("Slovakia's prime minister said Kyiv must not join NATO.", date(2016, 9, 1),
+         "Robert Fico"),
+        ("Slovakia's prime minister said Kyiv must not join NATO.", date(2021, 9, 1),
+         "Eduard Heger"),
     ],
 )
 def test_titles_resolve_by_date(table, sentence, day, expected):
