@@ -40,6 +40,9 @@ def classify_cli(lines: list[str], *args: str) -> subprocess.CompletedProcess:
     ("British Prime Minister Keir Starmer said the UK was ready to put British troops on the "
      "ground in Ukraine to help guarantee any peace deal.", "guarantees", "favor", "Keir Starmer",
      "United Kingdom"),
+    # no date: today, when Rutte holds the title; the name beside it decides
+    ("Jens Stoltenberg, NATO's secretary general, said Ukraine would join the alliance.",
+     "membership", "favor", "Jens Stoltenberg", "NATO"),
 ])
 def test_clear_sentences(classifier, text, topic, stance, actor, group):
     result = classifier.classify_texts([text])[0]

@@ -459,6 +459,17 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
         # the September 2025 pledges of "26 countries" are the coalition's
         ("A day earlier, 26 countries had promised Kyiv guarantees after the war.",
          date(2025, 9, 5), "Coalition of the Willing"),
+        # a title set off by commas beside a name names that person, whatever the day
+        # (the issue's "Jens Stoltenberg, NATO's secretary general, …" read as Mark Rutte)
+        ("Jens Stoltenberg, NATO's secretary general, said Ukraine will join the alliance.",
+         date(2026, 1, 5), "Jens Stoltenberg"),
+        ("Ukraine will join the alliance, said Jens Stoltenberg, NATO's secretary general.",
+         date(2026, 1, 5), "Jens Stoltenberg"),
+        ("Germany's chancellor, Olaf Scholz, said Kyiv would get guarantees.", date(2026, 1, 5),
+         "Olaf Scholz"),
+        # but a title in a list is its own holder
+        ("Macron, Germany's chancellor and Britain's prime minister said Kyiv needs guarantees.",
+         date(2025, 9, 1), "Emmanuel Macron, Friedrich Merz and Keir Starmer"),
         # the offices' earlier terms, back to the corpus's first year (Bucharest, 2008)
         ("Poland's prime minister said Kyiv deserves guarantees.", date(2016, 4, 1),
          "Beata Szydło"),

@@ -153,6 +153,11 @@ _ORG_WORDS = frozenset(
 )
 
 
+# "Name, Title," and "Title, Name,": the gap between the two, and what closes the pair.
+_APPOSITION_GAP = re.compile(r",\s*(?:the\s+)?")
+_APPOSITION_END = re.compile(r"\s*(?:[,.;:)]|$)")
+
+
 class ActorTable:
     """Alias table of known holders and dated offices, compiled once into a single matcher.
 
@@ -283,6 +288,7 @@ class ActorTable:
                     chosen.append((start, end))
             found = sorted(chosen)
         mentions: list[tuple[int, int, Holder]] = []
+        titles: list[bool] = []  # which mentions are a person's office, not a name
         for s, e in found:
             item = self._by_alias[text[s:e]]
             if isinstance(item, Holder) and item.name in self._persons and mentions \
@@ -291,11 +297,32 @@ class ActorTable:
                 # a title and the name after it are one mention, and the name decides:
                 # "U.S. Defence Secretary Pete Hegseth" is not Britain's defence secretary
                 mentions[-1] = (mentions[-1][0], e, item)
+                titles[-1] = False
                 continue
             holder = self._resolve(item)
             if holder is not None:
                 mentions.append((s, e, holder))
-        return mentions
+                titles.append(isinstance(item, Office) and self.is_person(holder))
+        return self._named_appositions(text, mentions, titles)
+
+    def _named_appositions(self, text: str, mentions: list[tuple[int, int, Holder]],
+                           titles: list[bool]) -> list[tuple[int, int, Holder]]:
+        """A title set off by commas beside a person's name names that person, whoever held
+        the office on the day: "Jens Stoltenberg, NATO's secretary general, said" (read in
+        2026), "Germany's chancellor, Olaf Scholz, said"."""
+        named = list(mentions)
+        for i, (start, end, _holder) in enumerate(mentions):
+            if not titles[i]:
+                continue
+            for j, before in ((i - 1, True), (i + 1, False)):
+                if not 0 <= j < len(mentions) or titles[j] or not self.is_person(mentions[j][2]):
+                    continue
+                first, second = (mentions[j], mentions[i]) if before else (mentions[i], mentions[j])
+                if _APPOSITION_GAP.fullmatch(text[first[1] : second[0]]) \
+                        and _APPOSITION_END.match(text, second[1]):
+                    named[i] = (start, end, mentions[j][2])
+                    break
+        return named
 
 
 def _looks_like_person(name: str) -> bool:
