@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from stancewatch.errors import UserError
+from stancewatch.extractors.sentences import split_sentences
 from stancewatch.models.holders import ActorTable, Holder, find_holder
 from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import LABELS, TOPICS, SentenceStance, TopicScorer, TopicStance
@@ -33,6 +34,10 @@ class ModelLoadError(UserError):
 def _topic_stance(probabilities: Sequence[float]) -> TopicStance:
     best = max(range(len(LABELS)), key=lambda i: probabilities[i])
     return TopicStance(LABELS[best], float(probabilities[best]))
+
+
+def _argmax(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
 
 
 def _opens_unclosed_quote(sentence: str) -> bool:
@@ -68,8 +73,37 @@ class StanceClassifier:
         """Independent texts (a sentence or a paragraph each); `dates` (the day each was
         published, None for today) resolve titles such as "NATO's secretary general"."""
         days = list(dates) if dates is not None else [None] * len(texts)
+        scores = self.scorer.score(texts)
+        return self.combine(scores, self.paragraph_holders(texts, days, scores))
+
+    def paragraph_holders(self, texts: Sequence[str], days: Sequence[date | None],
+                          scores: list[dict[str, list[float]]]) -> list[Holder | None]:
+        """The holder of each text. A paragraph is read as a short article ("Peskov spoke on
+        Tuesday. He said …"), and its holder is that of the sentence that states the
+        paragraph's stance most surely: in "Ukraine wants to join NATO. But Orbán said he
+        would block any invitation.", against membership, Orbán's. Only paragraphs'
+        sentences are scored again."""
         holders = [find_holder(text, self.actors, on=day) for text, day in zip(texts, days, strict=True)]
-        return self.combine(self.scorer.score(texts), holders)
+        split = {i: sentences for i, text in enumerate(texts)
+                 if len(sentences := split_sentences(text)) > 1}
+        if not split:
+            return holders
+        flat = iter(self.scorer.score([sentence for sentences in split.values()
+                                       for sentence in sentences]))
+        none = LABELS.index("none")
+        for i, sentences in split.items():
+            stated = [(topic, label) for topic in TOPICS
+                      if (label := _argmax(scores[i][topic])) != none]
+            candidates = []
+            for k, holder in enumerate(self.article_holders(sentences, days[i])):
+                row = next(flat)
+                support = max(row[topic][label] for topic, label in stated) if stated \
+                    else max(1.0 - row[topic][none] for topic in TOPICS)
+                if holder is not None:
+                    candidates.append((support, -k, holder))
+            if candidates:
+                holders[i] = max(candidates, key=lambda c: c[:2])[2]
+        return holders
 
     def classify_article(self, sentences: Sequence[str], day: date | None = None
                          ) -> list[SentenceStance]:

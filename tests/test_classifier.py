@@ -51,6 +51,22 @@ def test_clear_sentences(classifier, text, topic, stance, actor, group):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("paragraph, actor", [
+    # the sentence that states the paragraph's stance names its holder, not the first one
+    ("Ukraine wants to join NATO. But Hungary's Viktor Orbán said on Monday that he would "
+     "block any invitation for Kyiv.", "Viktor Orbán"),
+    ("Russian drones hit Odesa overnight. Meanwhile, Kaja Kallas said Europe must give Kyiv "
+     "firm security guarantees.", "Kaja Kallas"),
+    # and a pronoun takes its holder from the sentence before, as in an article
+    ("Dmitry Peskov spoke to reporters on Tuesday. He said security guarantees for Kyiv were "
+     "premature.", "Dmitry Peskov"),
+])
+def test_a_paragraph_is_held_by_the_sentence_that_states_its_stance(classifier, paragraph, actor):
+    result = classifier.classify_texts([paragraph, "Peskov said guarantees were premature."])
+    assert [r.actor for r in result] == [actor, "Dmitry Peskov"]
+
+
+@pytest.mark.slow
 def test_off_topic_sentence_is_none(classifier):
     result = classifier.classify_texts(
         ["Russian drones struck energy facilities in the Odesa region overnight, the regional "
