@@ -336,6 +336,22 @@ def test_unnamed_sources_report_a_named_holder(table, sentence, expected):
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
+        # "For X, …" says whose view the sentence gives when no one speaks in it
+        ("For Putin, the meeting is a chance to lock in gains and block Kyiv's NATO bid.",
+         "Vladimir Putin"),
+        ("For Moscow that means Ukraine could join no military alliance.", "Russia"),
+        # a speaker in the sentence still wins, and a phrase that names no one is no holder
+        ("For Kyiv, Rutte said, the door to NATO remains open.", "Mark Rutte"),
+        ("For the first time, membership talks were on the summit's agenda.", None),
+    ],
+)
+def test_for_whom_a_sentence_speaks(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
         # a government's unnamed officials reporting a named person: the person holds it
         ("Two US officials said Biden would welcome dropping the action plan for Kyiv.",
          "Joe Biden"),

@@ -889,6 +889,8 @@ _HYPOTHETICAL = re.compile(r"\s*(?:Were|Had|Should)\b")
 _CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
 _HEADLINE_SPEAKER = re.compile(r"^\s*([^:“”\"]{2,40}?):\s")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
+# "For Putin, the meeting is a chance to …", "For Moscow that means …": whose view it is
+_PERSPECTIVE = re.compile(r"^\s*For\s+([^,;:“”\"()]+?)(?:,|\s+(?=(?:that|this|it)\s+means\b))")
 
 
 def _attribute(
@@ -1142,6 +1144,11 @@ def _attribute_by_rules(
     # 3. An actor opening the sentence ("Hungary will block…", headlines).
     if unnamed_speaker:
         return None, "pronoun"
+    perspective = _PERSPECTIVE.match(s.masked)
+    if perspective is not None:
+        viewer = _resolve_np(s, table, perspective.start(1), perspective.end(1))
+        if isinstance(viewer, Holder) and viewer.group != MEDIA_GROUP:
+            return viewer, "perspective"
     for lo in (floor, 0) if floor else (0,):
         holder = _sentence_subject(s, table, lo)
         if holder is not None:
