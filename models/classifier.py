@@ -31,13 +31,14 @@ class ModelLoadError(UserError):
     """The configured model cannot be loaded (one line for the user)."""
 
 
+def _argmax(probabilities: Sequence[float]) -> int:
+    """The index of the likeliest label (the first of equals)."""
+    return max(range(len(probabilities)), key=probabilities.__getitem__)
+
+
 def _topic_stance(probabilities: Sequence[float]) -> TopicStance:
-    best = max(range(len(LABELS)), key=lambda i: probabilities[i])
+    best = _argmax(probabilities)
     return TopicStance(LABELS[best], float(probabilities[best]))
-
-
-def _argmax(values: Sequence[float]) -> int:
-    return max(range(len(values)), key=values.__getitem__)
 
 
 def _opens_unclosed_quote(sentence: str) -> bool:

@@ -18,8 +18,8 @@ _MONTHS = {name: number for number, names in enumerate(
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? )?"
 _ISO_DAY = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[t ])")
 _DAY_MONTH_YEAR = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)\.?,? (\d{4})")
-_NUMBERS_ONLY = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _MONTH_DAY_YEAR = re.compile(_WEEKDAY + r"([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})")
+_NUMBERS_ONLY = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")  # 03/04/2025: refused
 
 
 class DayFormatError(UserError, ValueError):
