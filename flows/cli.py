@@ -374,7 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="daily")
     serve.set_defaults(handler=command_serve)
 
-    classify = commands.add_parser("classify", help="classify JSON Lines {id, text} from stdin")
+    classify = commands.add_parser(
+        "classify", help="classify JSON Lines {id, text, date} from stdin (date optional: the "
+        "day published, e.g. 2023-07-11 or 11 July 2023; titles resolve by it)")
     classify.add_argument("--model", help="artefact folder or hub model name")
     classify.add_argument("--batch-size", type=int, default=64)
     device_option(classify)
