@@ -84,9 +84,10 @@ class StanceClassifier:
         paragraph's stance most surely: in "Ukraine wants to join NATO. But Orbán said he
         would block any invitation.", against membership, Orbán's. Only paragraphs'
         sentences are scored again."""
-        holders = [find_holder(text, self.actors, on=day) for text, day in zip(texts, days, strict=True)]
         split = {i: sentences for i, text in enumerate(texts)
                  if len(sentences := split_sentences(text)) > 1}
+        holders = [None if i in split else find_holder(text, self.actors, on=day)
+                   for i, (text, day) in enumerate(zip(texts, days, strict=True))]
         if not split:
             return holders
         flat = iter(self.scorer.score([sentence for sentences in split.values()
@@ -102,8 +103,8 @@ class StanceClassifier:
                     else max(1.0 - row[topic][none] for topic in TOPICS)
                 if holder is not None:
                     candidates.append((support, -k, holder))
-            if candidates:
-                holders[i] = max(candidates, key=lambda c: c[:2])[2]
+            holders[i] = max(candidates, key=lambda c: c[:2])[2] if candidates \
+                else find_holder(texts[i], self.actors, on=days[i])  # no sentence names one
         return holders
 
     def classify_article(self, sentences: Sequence[str], day: date | None = None
