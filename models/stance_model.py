@@ -22,7 +22,7 @@ from stancewatch.errors import UserError
 from stancewatch.models.inference import InferenceOptions, resolve
 from stancewatch.models.interface import TOPICS
 from stancewatch.models.lexical import LexicalModel
-from stancewatch.models.typography import plain_typography
+from stancewatch.models.typography import model_form
 
 if TYPE_CHECKING:
     from torch import nn
@@ -162,8 +162,8 @@ class FineTunedScorer:
         On a GPU the logits stay on the device until the end, so the CPU tokenises batch k+1
         while the GPU still runs batch k (kernel launches do not wait). A sentence that occurs
         more than once in `texts` (boilerplate lines, syndicated copies in one batch) is scored
-        once. Texts are read in the model's typography (models/typography.py)."""
-        texts = [plain_typography(text) for text in texts]
+        once. Texts are read in the model's typography and spelling (models/typography.py)."""
+        texts = [model_form(text) for text in texts]
         distinct = list(dict.fromkeys(texts))
         if len(distinct) < len(texts):
             scored = dict(zip(distinct, self._score_texts(distinct), strict=True))

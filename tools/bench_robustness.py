@@ -8,9 +8,9 @@ split (the development split by default: it is the one models are chosen on) and
 classifies it the way `stancewatch classify` does (the default runtime and precision, or
 `--variant torch/fp32`, the reference the model card's figures use); the
 table gives F_avg per topic, the change from the sentences as written, and how many
-sentences got another label on either topic. The typographic variants are what
-models/typography.py maps back; spellings and a missing full stop are not mapped and show
-what remains.
+sentences got another label on either topic. The typographic variants and the other
+spellings of names are what models/typography.py maps back; a missing full stop is not
+mapped and shows what remains.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ TYPOGRAPHY: dict[str, Rewrite] = {  # what models/typography.py maps back
     "zero-width spaces after commas": lambda text: text.replace(", ", ",\u200b "),
     "no-break spaces after short words": lambda text: _SHORT_WORD_SPACE.sub("\\1\u00a0", text),
 }
-UNMAPPED: dict[str, Rewrite] = {
+SPELLINGS: dict[str, Rewrite] = {  # what models/spellings.toml maps back
     "'Kiev' for 'Kyiv'": lambda text: text.replace("Kyiv", "Kiev"),
     "'Zelenskiy'": lambda text: re.sub(r"Zelenskyy?\b", "Zelenskiy", text),
+}
+UNMAPPED: dict[str, Rewrite] = {
     "no final full stop": lambda text: text[:-1] if text.endswith(".") else text,
 }
-VARIANTS: dict[str, Rewrite] = {"as written": lambda text: text, **TYPOGRAPHY,
+VARIANTS: dict[str, Rewrite] = {"as written": lambda text: text, **TYPOGRAPHY, **SPELLINGS,
                                 **{f"{name} (not mapped)": rewrite
                                    for name, rewrite in UNMAPPED.items()}}
 
