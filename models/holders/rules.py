@@ -748,6 +748,93 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
     return head if word in _IRREGULAR_PAST else None
 
 
+
+# Collective holders written as a plural noun phrase that no table entry names: "Some
+# allies", "Nine European states", "Kyiv's backers", "Central and Eastern European
+# members" (annotation guide: collective descriptions stay as written).
+_COLLECTIVE_HEADS = _words("""
+    allies countries states leaders ministers members governments capitals backers partners
+    nations officials diplomats Europeans""")
+# Words that make such a phrase a description of holders; an unqualified "Two leaders",
+# "Other governments" or "Some officials" is not one (its holder is in the article).
+_COLLECTIVE_QUANTIFIERS = _words("some several many most certain numerous")
+_COLLECTIVE_REGIONS = _words("""
+    Western Eastern Central Northern Southern European Baltic Nordic Scandinavian Balkan
+    Allied Coalition Arab African Asian Gulf Bucharest Nine""")
+_COLLECTIVE_WORDS = _words("""
+    other key leading major fellow former eastern western european allied defence defense
+    foreign a number of and""") | _COLLECTIVE_QUANTIFIERS
+_NUMBER_WORDS = _words("two three four five six seven eight nine ten twelve dozen")
+_PLURAL_VERB_SKIP = _words("also still now already long have had will would can could")
+_ASKED = _words("asked told invited urged expected called summoned")
+
+
+def _collective_subject(
+    s: _Sentence, table: ActorTable, floor: int, bare_head: bool = False
+) -> Holder | None:
+    """A plural noun phrase of states or their people opening the main clause and followed
+    by its verb: "Some allies worry …", "Nine European states endorse …", "The Baltic
+    leaders, meanwhile, want …". A table entry is used where there is one ("European
+    leaders", "G7 leaders" → G7); otherwise the phrase as written, without its article.
+    Phrases with a named person or a country ("Zelensky and European leaders", "Czech
+    officials") are left to the other rules. With `bare_head`, only a phrase whose head
+    alone is a table alias ("allies" is NATO): one the subject rules would misread."""
+    tokens = [m for m in _TOKEN.finditer(s.masked, floor)][:10]
+    first = 1 if tokens and tokens[0].group(0) in ("The", "the") else 0
+    mentions = {ms: (me, h) for ms, me, h in s.mentions}
+    i, regional, quantified = first, False, False
+    while i < len(tokens):
+        word = tokens[i].group(0)
+        if word in _COLLECTIVE_HEADS:
+            break
+        if tokens[i].start() in mentions:
+            me, holder = mentions[tokens[i].start()]
+            if table.is_person(holder) or holder.group == MEDIA_GROUP \
+                    or holder.name in _COUNTRIES or holder.group == holder.name:
+                if not s.masked.startswith("'s", me):  # "Kyiv's backers" qualifies
+                    return None
+            regional = True
+        elif word.rstrip("'s") in _DEMONYMS or word in _COUNTRIES or word in _CAPITALS:
+            return None
+        elif word in _COLLECTIVE_REGIONS:
+            regional = True
+        elif word.lower() in _COLLECTIVE_WORDS or word.isdigit() or word.lower() in _NUMBER_WORDS:
+            quantified |= word.lower() in _COLLECTIVE_QUANTIFIERS
+        elif not (tokens[i].start() > 0 and i > first and any(
+                ms < tokens[i].start() < me for ms, (me, _) in mentions.items())):
+            return None
+        i += 1
+    else:
+        return None
+    head = tokens[i].group(0)
+    if bare_head and mentions.get(tokens[i].start(), (None,))[0] != tokens[i].end():
+        return None
+    if i + 1 >= len(tokens) or not (regional or (quantified and head not in (
+            "officials", "diplomats")) or head == "Europeans" and i == first):
+        return None
+    start, end = tokens[first].start(), tokens[i].end()
+    rest = s.masked[end:]
+    if rest.lstrip().startswith(","):  # "The Baltic leaders, meanwhile, want"
+        close = rest.find(",", rest.find(",") + 1)
+        if close == -1 or len(rest[:close].split()) > 4:
+            return None
+        rest = rest[close + 1:]
+    words = rest.split()
+    while words and (words[0] in _PLURAL_VERB_SKIP or words[0].endswith("ly")):
+        words = words[1:]
+    if not words or not words[0].isalpha() or not words[0].islower() \
+            or words[0] in _PREPOSITIONS or words[0] in _SUBORDINATORS \
+            or words[0] in ("and", "or", "to"):
+        return None
+    if words[0] in _BE and len(words) > 1 and words[1] in _ASKED:
+        return None  # passive: "Coalition ministers were asked to …"
+    phrase = " ".join(s.masked[start:end].split())
+    entry = table.canonical(phrase)
+    if entry is not None:
+        return None if table.is_person(entry) else entry
+    inside = [h for ms, me, h in s.mentions if start <= ms and me <= end]
+    return Holder(phrase[0].upper() + phrase[1:], inside[0].group if inside else None)
+
 # Verbs that set a scene rather than take a position.
 _NARRATIVE = _words("""
     became become becomes arrived arrives arrive met meet meets spoke speak speaks
@@ -893,6 +980,10 @@ _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
 _PERSPECTIVE = re.compile(r"^\s*For\s+([^,;:“”\"()]+?)(?:,|\s+(?=(?:that|this|it)\s+means\b))")
 
 
+# Rules that take the subject of the main clause, which a collective phrase may open.
+_SUBJECT_RULES = frozenset({"verb-speech", "verb-stance", "verb-base", "sentence-subject"})
+
+
 def _attribute(
     s: _Sentence, table: ActorTable, previous: Holder | None
 ) -> tuple[Holder | None, str]:
@@ -918,6 +1009,12 @@ def _attribute(
             return previous, "poll-context"
         country = _polled_country(s.masked)
         return _public_of(country), "poll-default"
+    if holder is None and rule in ("none", "generic") or rule in _SUBJECT_RULES:
+        # "Some allies fear …": the phrase, not the alliance that "allies" names alone
+        collective = _collective_subject(s, table, _main_floor(s),
+                                         bare_head=rule in _SUBJECT_RULES)
+        if collective is not None:
+            return collective, "collective"
     opening = s.masked.split(None, 1)[0].lower() if s.masked.strip() else ""
     if holder is None and rule == "none" and not s.masked.rstrip().endswith("?") \
             and opening not in _SUBORDINATORS:
