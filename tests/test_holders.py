@@ -294,6 +294,12 @@ def test_a_list_of_holders_holds_the_position_jointly(table, sentence, expected)
          "United Kingdom and France"),
         ("Zelensky said Washington, Berlin, Bratislava and Budapest object to membership.",
          "Volodymyr Zelensky"),
+        # a pair's second member: a capital or country the actor table lacks, or a person
+        # past a title
+        ("Kyiv and Oslo sign a ten-year security pact", "Ukraine and Norway"),
+        ("Ukraine and the Netherlands seal a security pact", "Ukraine and Netherlands"),
+        ("In Stockholm, Zelensky and Swedish premier Ulf Kristersson put their names to a "
+         "security pact.", "Volodymyr Zelensky and Ulf Kristersson"),
     ],
 )
 def test_what_is_not_a_list_of_holders(table, sentence, expected):

@@ -922,7 +922,9 @@ def _word_before(s: _Sentence, at: int) -> str:
     return words[-1].lower() if words else ""
 
 
-def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Holder | None:
+def _first_actor(
+    s: _Sentence, table: ActorTable, after: int = 0, as_subject: bool = False
+) -> Holder | None:
     """The first table actor from `after` on that is not inside a prepositional phrase, a
     possessive modifier ("NATO's summit") or a media outlet; with `as_subject`, only one
     that a verb follows (past an aside between commas), the way a clause's subject does."""
@@ -939,12 +941,40 @@ def _first_actor(s: _Sentence, after: int = 0, as_subject: bool = False) -> Hold
             continue  # "NATO's summit" names no holder; "Kyiv's ambition to join" does
         if as_subject and not _verb_follows(s, me):
             continue
-        partner = next(((h, e) for ps, e, h in s.mentions
-                        if ps > me and s.masked[me:ps].strip() == "and"), None)
-        if partner is not None and partner[0].group != MEDIA_GROUP and partner[0] != holder:
-            return Holder(f"{holder.name} and {partner[0].name}", holder.group)  # rule 23
+        partner = _partner(s, table, holder, me)
+        if partner is not None:
+            return Holder(f"{holder.name} and {partner.name}", holder.group)  # rule 23
         return holder
     return None
+
+
+# Between two joint holders: "and", an article, and at most three title words ("Zelensky
+# and Swedish premier Ulf Kristersson", "Kyiv and Tokyo").
+_PAIR_GAP = re.compile(
+    r"\s+and\s+(?:the\s+)?(?:(?:[A-Z][\w.'-]*|prime|minister|president|premier|foreign"
+    r"|secretary|chancellor)\s+){0,3}")
+
+
+def _partner(s: _Sentence, table: ActorTable, holder: Holder, end: int) -> Holder | None:
+    """The second of two joint holders whose first ends at `end`: the actor right after
+    "and"; past an article or a title, only one of the same kind (a person with a person, a
+    state with a state); and for a state, a country or capital the actor table has no entry
+    for ("Kyiv and Tokyo sign …" is Ukraine and Japan)."""
+    places = ((m.start(), table.government_of(_CAPITALS.get(m.group(1))
+                                              or _DEMONYMS.get(m.group(1), m.group(1))))
+              for m in _LIST_PLACE.finditer(s.masked, end))
+    candidates = [(ms, h) for ms, _me, h in s.mentions if ms > end]
+    if not table.is_person(holder):
+        candidates += places
+    if not candidates:
+        return None
+    start, partner = min(candidates, key=lambda c: c[0])
+    if partner == holder or partner.group == MEDIA_GROUP:
+        return None
+    if s.masked[end:start].strip() == "and":
+        return partner
+    same_kind = table.is_person(partner) == table.is_person(holder)
+    return partner if same_kind and _PAIR_GAP.fullmatch(s.masked, end, start) else None
 
 
 def _verb_follows(s: _Sentence, end: int) -> bool:
@@ -998,7 +1028,7 @@ def _attribute(
     if holder is not None and holder.group == MEDIA_GROUP:
         # a report names the holder it reports: "Bloomberg reported that Orbán told…"
         outlet_end = next((me for ms, me, h in s.mentions if h == holder), 0)
-        inner = _first_actor(s, after=outlet_end) or _first_actor(s)
+        inner = _first_actor(s, table, after=outlet_end) or _first_actor(s, table)
         return (inner, "reporting-chain") if inner is not None else (None, "media")
     if holder is None and rule in ("none", "generic"):
         population = _poll_population(s.masked)
@@ -1022,7 +1052,7 @@ def _attribute(
         # phrases ("first-actor", the weakest rule: right on 41 % of the training split's
         # sentences where it fires; the rule is stored with each mention for filtering).
         # Preferring an actor a verb follows was measured and was worse (0.708 vs 0.720).
-        fallback = _first_actor(s)
+        fallback = _first_actor(s, table)
         if fallback is not None:
             return fallback, "first-actor"
     if holder is None and rule == "none":
