@@ -1160,6 +1160,43 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
     return None
 
 
+_MODALS = _words("will would can could should must may might shall")
+# What a speaker reports another actor has done: agreed to, accepted, promised, backed …
+_COMMITMENTS = _words("""
+    accepted accepts agreed agrees assured assures promised promises offered offers pledged
+    pledges backs backed supports supported opposes opposed object objects objected regards
+    signalled signaled stands stood refused refuses rejected rejects endorsed endorses
+    vetoed vetoes blocked blocks""")
+# Between a reporting verb and the clause it reports: "that", "on Sunday that".
+_REPORT_LINK = re.compile(r"\s*(?:that\s+)?(?:(?:on|last|this)\s+\w+\s+(?:that\s+)?)?")
+
+
+def _reported_position(s: _Sentence, table: ActorTable, after: int) -> Holder | None:
+    """A named actor whose position a speaker reports as a fact right after the reporting
+    verb ending at `after`: "Witkoff said Putin had accepted …", "Zelensky says Ankara
+    backs …". Not a forecast or a wish ("said NATO would admit …"), not a clause opened
+    later in the sentence. The caller keeps the speaker when the actor is on the speaker's
+    own side ("Lavrov said Moscow rejected …" is Lavrov's)."""
+    link = _REPORT_LINK.match(s.masked, after)
+    begin = link.end() if link else after
+    for vs, ve, _kind in s.verbs:
+        if vs <= begin:
+            continue
+        if s.masked[vs:ve] not in _COMMITMENTS:
+            return None
+        end = _strip_auxiliaries(s, vs)
+        skipped = s.masked[end:vs].split()
+        if any(w in _MODALS or w in _BE for w in skipped):
+            return None
+        words = s.masked[begin:end].split()
+        if _CLAUSE_PUNCT.search(s.masked, begin, end) or len(words) > 6 \
+                or any(w.lower() in _SUBORDINATORS for w in words):
+            return None
+        inner = _resolve_np(s, table, begin, end, named_head_only=True)
+        return inner if isinstance(inner, Holder) else None
+    return None
+
+
 def _head_word(s: _Sentence, vstart: int, floor: int) -> str:
     """The last word of the subject of the verb at ``vstart`` ("officials" in "Two US
     officials said")."""
@@ -1251,6 +1288,11 @@ def _attribute_by_rules(
                 inner = _reported_subject(s, table, ve)
                 if inner is not None and table.is_person(inner):
                     return inner, "official-inner"
+            if kind == "speech" and isinstance(resolved, Holder):
+                # "Witkoff said Putin had accepted …": the position reported is Putin's
+                inner = _reported_position(s, table, ve)
+                if inner is not None and inner.group != resolved.group and inner != resolved:
+                    return inner, "reported-position"
             if resolved == _DOCUMENT_NP:
                 # a text with no named author: the actor after the verb, unless that is the
                 # country the text is about ("The declaration said Kyiv's road …"); then a
