@@ -351,6 +351,21 @@ def test_unnamed_sources_report_a_named_holder(table, sentence, expected):
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
+        # an opening time phrase without a comma is no part of the subject
+        ("Since June 2024 Orbán has argued against any invitation for Kyiv.", "Viktor Orbán"),
+        ("On Friday Russia flatly rejected foreign troops in Ukraine, calling them targets.",
+         "Russia"),
+        ("In 2019 Zelenskyi noted that Russia had ignored the Budapest Memorandum.",
+         "Volodymyr Zelensky"),
+    ],
+)
+def test_an_opening_time_phrase_is_not_the_subject(table, sentence, expected):
+    assert holder_name(sentence, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
         # a speaker reporting what another actor has agreed, accepted, backed …
         ("Witkoff said Putin had accepted Western guarantees of Ukraine's security.",
          "Vladimir Putin"),

@@ -655,14 +655,28 @@ def _inverted_subject(s: _Sentence, table: ActorTable, vstart: int) -> _Resolved
     return _resolve_np(s, table, np_start, np_end, apposition)
 
 
+_MONTHS = ("January February March April May June July August September October November "
+           "December")
+# A time phrase opening a sentence without a comma: "Since March 2025 Meloni has argued …",
+# "On Tuesday NATO foreign ministers avoided …", "In 2008 Merkel blocked …".
+_DATE_OPENER = re.compile(
+    r"\s*(?:Since|In|On|By|Until|After|Before|During|Last|This|Earlier|Late|Early)\s+"
+    r"(?:(?:early|mid|late|last|this|the)[- ]\s*)?"
+    r"(?:(?:" + "|".join(_MONTHS.split()) + r"|Monday|Tuesday|Wednesday|Thursday|Friday"
+    r"|Saturday|Sunday)(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d"
+    r"|week|month|year|spring|summer|autumn|winter)\s+(?=[A-Z])")
+
+
 def _main_floor(s: _Sentence) -> int:
-    """Start of the main clause: past an introductory phrase ending in a comma."""
+    """Start of the main clause: past an introductory phrase ending in a comma, or past an
+    opening time phrase with no comma."""
+    time = _DATE_OPENER.match(s.masked)
     words = s.masked.split(None, 1)
     if words and words[0] in _INTRO_OPENERS:
         comma = s.masked.find(",")
-        if comma != -1:
+        if comma != -1 and (time is None or comma < time.end()):
             return comma + 1
-    return 0
+    return time.end() if time is not None else 0
 
 
 def _is_headline(text: str) -> bool:
