@@ -394,6 +394,11 @@ def test_a_speaker_reports_another_actors_position(table, sentence, expected):
         # a speaker in the sentence still wins, and a phrase that names no one is no holder
         ("For Kyiv, Rutte said, the door to NATO remains open.", "Mark Rutte"),
         ("For the first time, membership talks were on the summit's agenda.", None),
+        # "Under X's plan, …" sets out X's plan, even as an outlet reports it
+        ("Under Kellogg's proposal, European troops would patrol western Ukraine after a truce.",
+         "Keith Kellogg"),
+        ("Under Starmer's plan, the Times reported, British jets would police Ukraine's skies.",
+         "Keir Starmer"),
     ],
 )
 def test_for_whom_a_sentence_speaks(table, sentence, expected):

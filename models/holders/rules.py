@@ -1020,6 +1020,10 @@ _HYPOTHETICAL = re.compile(r"\s*(?:Were|Had|Should)\b")
 _CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
 _HEADLINE_SPEAKER = re.compile(r"^\s*([^:“”\"]{2,40}?):\s")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
+# "Under Kellogg's idea, British and French soldiers would …": whose plan the sentence sets out
+_PLAN_OPENER = re.compile(
+    r"^\s*(?:Under|In)\s+([^,;:“”\"()]+?)'s\s+(?:\w+\s+)?(?:plan|proposal|idea|suggestion"
+    r"|scheme|offer|vision|terms|formula|concept|initiative)\s*,")
 # "For Putin, the meeting is a chance to …", "For Moscow that means …": whose view it is
 _PERSPECTIVE = re.compile(r"^\s*For\s+([^,;:“”\"()]+?)(?:,|\s+(?=(?:that|this|it)\s+means\b))")
 
@@ -1033,6 +1037,12 @@ def _attribute(
 ) -> tuple[Holder | None, str]:
     """find_holder with the rule that decided, for measuring the rules one by one."""
     holder, rule = _attribute_by_rules(s, table, previous)
+    plan = _PLAN_OPENER.match(s.masked)
+    if plan is not None and (holder is None or rule == "first-actor"
+                             or holder.group == MEDIA_GROUP):
+        owner = _resolve_np(s, table, plan.start(1), plan.end(1))
+        if isinstance(owner, Holder) and owner.group != MEDIA_GROUP:
+            return owner, "plan-owner"
     public = _PUBLIC_SUBJECT.match(s.masked)
     if public is not None and (holder is None or holder.group is None
                                or rule in ("first-actor", "poll-default")):
