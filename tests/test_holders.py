@@ -141,6 +141,9 @@ def test_staff_of_a_person_is_not_that_person(table):
          "United States"),
         ("A senior Pentagon official said Washington would play a minimal part.",
          "United States"),
+        # a leader's spokesperson is an unnamed official of that leader's government
+        ("A spokesperson for Keir Starmer said Britain would keep planning for a force.",
+         "United Kingdom"),
         # leaders outside the war's main capitals are in the table too
         ("Albanese said Australia would be open to a role in a peacekeeping force.",
          "Anthony Albanese"),

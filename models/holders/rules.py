@@ -454,6 +454,12 @@ def _resolve_np(
             country = _country_in(s.masked[core_end:end].split())
             if country is not None:
                 return table.government_of(country)
+            if head in _PERSONAL_STAFF and prep == "for":
+                # "a spokesperson for Keir Starmer": an unnamed official of his government
+                leader = next((h for ms, _me, h in ments if ms >= core_end
+                               and table.is_person(h) and h.group in _COUNTRIES), None)
+                if leader is not None and leader.group is not None:
+                    return table.government_of(leader.group)
         return _GENERIC_NP
     if head in _SPEAKING_HEADS - _GENERIC and prep == "in":
         for ms, _me, holder in ments:  # "the Defence Ministry in Moscow"
