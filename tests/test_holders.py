@@ -397,6 +397,9 @@ def test_a_speaker_reports_another_actors_position(table, sentence, expected):
         # a speaker in the sentence still wins, and a phrase that names no one is no holder
         ("For Kyiv, Rutte said, the door to NATO remains open.", "Mark Rutte"),
         ("For the first time, membership talks were on the summit's agenda.", None),
+        # a speaker attached by "with" to a clause that names no holder
+        ("How large a force Europe could send is still unclear, with Merz counselling "
+         "caution.", "Friedrich Merz"),
         # "Under X's plan, …" sets out X's plan, even as an outlet reports it
         ("Under Kellogg's proposal, European troops would patrol western Ukraine after a truce.",
          "Keith Kellogg"),

@@ -1026,6 +1026,11 @@ _HYPOTHETICAL = re.compile(r"\s*(?:Were|Had|Should)\b")
 _CONDITION = re.compile(r"\b(?:if|unless|whether|once|although|because|when)\b")
 _HEADLINE_SPEAKER = re.compile(r"^\s*([^:“”\"]{2,40}?):\s")
 _CITING = re.compile(r"^\s*(?:Citing|Quoting)\s+([^,;:“”\"()]+),")
+# A speaker attached to a clause by "with": "…, with Zelensky saying he wants …"
+_WITH_SPEAKER = re.compile(
+    r"\bwith\s+((?:[A-Z][\w.'-]*\s+){0,3}[A-Z][\w.'-]*)\s+(?:saying|insisting|arguing|warning|calling"
+    r"|demanding|urging|pledging|promising|refusing|rejecting|backing|opposing|counselling"
+    r"|counseling|stressing)\b")
 # "Under Kellogg's idea, British and French soldiers would …": whose plan the sentence sets out
 _PLAN_OPENER = re.compile(
     r"^\s*(?:Under|In)\s+([^,;:“”\"()]+?)'s\s+(?:\w+\s+)?(?:plan|proposal|idea|suggestion"
@@ -1049,6 +1054,12 @@ def _attribute(
         owner = _resolve_np(s, table, plan.start(1), plan.end(1))
         if isinstance(owner, Holder) and owner.group != MEDIA_GROUP:
             return owner, "plan-owner"
+    if holder is None and rule == "none" or rule == "first-actor":
+        voiced = _WITH_SPEAKER.search(s.masked)  # "…, with Starmer insisting that …"
+        if voiced is not None:
+            speaker = _resolve_np(s, table, voiced.start(1), voiced.end(1))
+            if isinstance(speaker, Holder) and speaker.group != MEDIA_GROUP:
+                return speaker, "with-speaker"
     public = _PUBLIC_SUBJECT.match(s.masked)
     if public is not None and (holder is None or holder.group is None
                                or rule in ("first-actor", "poll-default")):
