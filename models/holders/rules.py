@@ -768,7 +768,6 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
     return head if word in _IRREGULAR_PAST else None
 
 
-
 # Collective holders written as a plural noun phrase that no table entry names: "Some
 # allies", "Nine European states", "Kyiv's backers", "Central and Eastern European
 # members" (annotation guide: collective descriptions stay as written).
@@ -786,6 +785,7 @@ _COLLECTIVE_WORDS = _words("""
     foreign a number of and""") | _COLLECTIVE_QUANTIFIERS
 _NUMBER_WORDS = _words("two three four five six seven eight nine ten twelve dozen")
 _PLURAL_VERB_SKIP = _words("also still now already long have had will would can could")
+# Participles that make "were asked to …" a passive, whose subject states nothing.
 _ASKED = _words("asked told invited urged expected called summoned")
 
 
@@ -814,15 +814,14 @@ def _collective_subject(
                 if not s.masked.startswith("'s", me):  # "Kyiv's backers" qualifies
                     return None
             regional = True
-        elif word.rstrip("'s") in _DEMONYMS or word in _COUNTRIES or word in _CAPITALS:
+        elif word.removesuffix("'s") in _DEMONYMS or word in _COUNTRIES or word in _CAPITALS:
             return None
         elif word in _COLLECTIVE_REGIONS:
             regional = True
         elif word.lower() in _COLLECTIVE_WORDS or word.isdigit() or word.lower() in _NUMBER_WORDS:
             quantified |= word.lower() in _COLLECTIVE_QUANTIFIERS
-        elif not (tokens[i].start() > 0 and i > first and any(
-                ms < tokens[i].start() < me for ms, (me, _) in mentions.items())):
-            return None
+        elif i == first or not any(ms < tokens[i].start() < me for ms, (me, _) in mentions.items()):
+            return None  # neither a qualifier nor inside an actor the phrase names after its start
         i += 1
     else:
         return None
@@ -854,6 +853,7 @@ def _collective_subject(
         return None if table.is_person(entry) else entry
     inside = [h for ms, me, h in s.mentions if start <= ms and me <= end]
     return Holder(phrase[0].upper() + phrase[1:], inside[0].group if inside else None)
+
 
 # Verbs that set a scene rather than take a position.
 _NARRATIVE = _words("""
@@ -1048,13 +1048,13 @@ def _attribute(
 ) -> tuple[Holder | None, str]:
     """find_holder with the rule that decided, for measuring the rules one by one."""
     holder, rule = _attribute_by_rules(s, table, previous)
+    # Both before the first-actor fallback below, which would otherwise take the sentence.
     plan = _PLAN_OPENER.match(s.masked)
-    if plan is not None and (holder is None or rule == "first-actor"
-                             or holder.group == MEDIA_GROUP):
+    if plan is not None and (holder is None or holder.group == MEDIA_GROUP):
         owner = _resolve_np(s, table, plan.start(1), plan.end(1))
         if isinstance(owner, Holder) and owner.group != MEDIA_GROUP:
             return owner, "plan-owner"
-    if holder is None and rule == "none" or rule == "first-actor":
+    if holder is None and rule == "none":
         voiced = _WITH_SPEAKER.search(s.masked)  # "…, with Starmer insisting that …"
         if voiced is not None:
             speaker = _resolve_np(s, table, voiced.start(1), voiced.end(1))
