@@ -86,7 +86,7 @@ _SPEECH = _words("""
     indicated underlined underscored reaffirmed reaffirms repeated repeats echoed objected
     welcomed welcomes criticised criticized criticises criticizes condemned condemns praised
     praises hailed hails branded labelled labeled slammed blasted denied denies proposed
-    proposes floated reminded""")
+    proposes floated reminded contended contends recommended recommends continued pointed""")
 # Finite verbs that carry a position without being speech ("Hungary blocked…").
 _STANCE = _words("""
     opposes opposed backs backed supports supported vowed vows pledged pledges promised
@@ -95,7 +95,7 @@ _STANCE = _words("""
     accepts sees saw considers considered regards regarded views viewed sought seeks expects
     expected hopes hoped doubts doubted fears feared threatened threatens declined agreed
     agrees endorsed endorses ruled rules pushed pushes promoted promotes resisted resists
-    approved approves continues continued remains remained stood stands""")
+    approved approves continues remains remained stood stands""")
 # Base forms count only after an auxiliary or a plural subject ("allies back", "would veto").
 _BASE = _words("""
     say tell argue insist warn oppose back support block veto reject accept want demand
@@ -127,6 +127,7 @@ _GENERIC = _words("""
     member members""")
 # Unnamed people who speak for a state: "US officials said Biden would …" reports Biden.
 _UNNAMED_OFFICIALS = _words("official officials diplomat diplomats source sources")
+_UNNAMED_SOURCES = _UNNAMED_OFFICIALS | _words("report reports")
 # Heads that speak for a state: "the Swiss government", "Japanese officials".
 _GOVERNMENT_HEADS = _words("""
     government officials official diplomat diplomats ministry minister spokesman spokeswoman
@@ -190,7 +191,7 @@ _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]“”\"—–~?!]")
 _AUX_ALT = "|".join(sorted((re.escape(w) for w in _AUX), key=len, reverse=True))
 _TRAILING_SKIP = re.compile(
     r"(?:\s+(?:on|in|last|this|earlier|late|early)\s+(?:[A-Z][a-z]+day|\d{4}|week|month|year)"
-    r"|\s+[a-z]+ly|\s+(?:both|each|all|also|now|still|already|again|together)"
+    r"|\s+[a-z]+ly|\s+(?:both|each|all|also|now|still|already|again|together|earlier|often)"
     r"|\s+(?:" + _AUX_ALT + r")|\s+[a-z]+\s+to)\s*$"
 )
 _ACCORDING = re.compile(
@@ -472,7 +473,9 @@ def _resolve_np(
                 return holder
         return _DOCUMENT_NP
     if len(words) == 1 and _is_name_word(words[0]) and words[0] not in _NOT_SURNAMES:
-        if words[0] not in _TITLES and not words[0].endswith("s"):
+        opening = not s.masked[:core[0][0]].strip(" \"“'‘")
+        plural = words[0].endswith("s") and (opening or words[0] in _PLACES_DATA.people)
+        if words[0] not in _TITLES and not plural:
             return _Surname(words[0])
     return None
 
@@ -1201,6 +1204,31 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
     return None
 
 
+# Between unnamed sources' verb and the clause they report: "on Tuesday that", and after
+# "told" its audience ("told AFP that", "told reporters that").
+_SOURCE_LINK = re.compile(r"\s*(?:(?:on|last|this)\s+\w+\s+)?(?:that\s+)?(?:the\s+)?")
+_AUDIENCE = re.compile(r"\s*(?:[A-Z][\w.]*|reporters|journalists)(?=\s)")
+
+
+def _opening_subject(s: _Sentence, verb: tuple[int, int, str]) -> Holder | None:
+    """The actor that opens the clause unnamed sources report, whatever its verb:
+    "Government sources told AFP that Berlin plans …", "Sources say Washington will …"."""
+    vs, ve, kind = verb
+    if s.masked[vs:ve] == "asked" or kind != "speech" and s.masked[vs:ve] not in ("say", "tell"):
+        return None
+    if s.masked[vs:ve] == "told":
+        audience = _AUDIENCE.match(s.masked, ve)
+        ve = audience.end() if audience else ve
+    start = _SOURCE_LINK.match(s.masked, ve).end()
+    for ms, me, holder in s.mentions:
+        if ms == start and holder.group != MEDIA_GROUP:
+            verb_next = re.match(r"\s+(?!\w+ing\b)[a-z]", s.masked[me:me + 20])
+            passive = _PASSIVE.match(s.masked, me + 1) or re.match(
+                r"\s+(?:\w+\s+)?be(?:en)?\s+\w+(?:ed|en)\b", s.masked[me:me + 40])
+            return holder if verb_next and not passive else None
+    return None
+
+
 _MODALS = _words("will would can could should must may might shall")
 # What a speaker reports another actor has done: agreed to, accepted, promised, backed …
 _COMMITMENTS = _words("""
@@ -1322,6 +1350,8 @@ def _attribute_by_rules(
                 continue
             if resolved == _GENERIC_NP:
                 inner = _reported_subject(s, table, ve)
+                if inner is None and _head_word(s, vs, lo) in _UNNAMED_SOURCES:
+                    inner = _opening_subject(s, (vs, ve, kind))
                 return (inner, "generic-inner") if inner is not None else (None, "generic")
             if kind == "speech" and isinstance(resolved, Holder) and not table.is_person(resolved) \
                     and _head_word(s, vs, lo) in _UNNAMED_OFFICIALS:
