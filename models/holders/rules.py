@@ -191,7 +191,7 @@ _CLAUSE_PUNCT = re.compile(r"[,;:()\[\]“”\"—–~?!]")
 _AUX_ALT = "|".join(sorted((re.escape(w) for w in _AUX), key=len, reverse=True))
 _TRAILING_SKIP = re.compile(
     r"(?:\s+(?:on|in|last|this|earlier|late|early)\s+(?:[A-Z][a-z]+day|\d{4}|week|month|year)"
-    r"|\s+[a-z]+ly|\s+(?:both|each|all|also|now|still|already|again|together|earlier|often)"
+    r"|\s+[a-z]+ly|\s+(?:both|each|all|also|now|still|already|again|together|earlier|often|likewise)"
     r"|\s+(?:" + _AUX_ALT + r")|\s+[a-z]+\s+to)\s*$"
 )
 _ACCORDING = re.compile(
@@ -325,7 +325,16 @@ _ROLE_TITLES = {
     "president": ("President",),
     "chancellor": ("Chancellor",),
     "leader": ("leader", "Prime Minister", "Chancellor", "President"),
+    "chief diplomat": ("Foreign Minister",),
+    "head of state": ("President",),
+    "head of government": ("Prime Minister", "Chancellor"),
 }
+
+
+# Last words of a role: "a former NATO chief", "the ex-president".
+_ROLE_HEADS = _words("""
+    chief head president premier minister secretary chancellor leader general ambassador
+    envoy commander spokesman spokeswoman spokesperson""")
 
 
 def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -> Holder | None:
@@ -335,7 +344,8 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
     lowered = [w.lower() for w in words]
     if any(w in ("deputy", "vice", "former", "ex", "acting", "junior") for w in lowered):
         return None
-    titles = _ROLE_TITLES.get(" ".join(lowered[-2:])) or _ROLE_TITLES.get(lowered[-1])
+    titles = (_ROLE_TITLES.get(" ".join(lowered[-3:])) or _ROLE_TITLES.get(" ".join(lowered[-2:]))
+              or _ROLE_TITLES.get(lowered[-1]))
     if titles is None:
         return None
     adjectives = [a for a, c in _DEMONYMS.items() if c == country]
@@ -405,6 +415,10 @@ def _resolve_np(
     core_ments = [m for m in ments if m[1] <= core_end]
     words = [w for _, _, w in core]
     head = words[-1].lower()
+    if head in _ROLE_HEADS and any(w.lower() in ("former", "ex", "ex-") for w in words):
+        return _GENERIC_NP  # "a former NATO chief": an earlier holder the date cannot name
+    # "Poland's head of state": a role whose words run past the preposition
+    whole = [w for _, _, w in toks] if toks[-1][1] <= cuts[0][0] else words
     possessors = [m for m in core_ments if s.masked.startswith("'s", m[1])]
     if possessors:
         holder = possessors[-1][2]
@@ -415,7 +429,7 @@ def _resolve_np(
                 return table.government_of(holder.group)
             role = _role_holder(table, holder.group, words)  # "Orbán's foreign minister"
             return role if role is not None else _GENERIC_NP
-        role = _role_holder(table, holder.group, words)  # "Hungary's nationalist leader"
+        role = _role_holder(table, holder.group, whole)  # "Hungary's nationalist leader"
         if role is not None:
             return role
         return holder if head in _SPEAKING_HEADS | _UTTERANCES or words[-2:-1] == ["'s"] \

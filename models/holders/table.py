@@ -289,21 +289,25 @@ class ActorTable:
             found = sorted(chosen)
         mentions: list[tuple[int, int, Holder]] = []
         titles: list[bool] = []  # which mentions are a person's office, not a name
+        former: list[bool] = []  # "former NATO chief": an earlier holder, not the day's
         for s, e in found:
             item = self._by_alias[text[s:e]]
             if isinstance(item, Holder) and item.name in self._persons and mentions \
-                    and mentions[-1][2] != item and not text[mentions[-1][1] : s].strip() \
+                    and not text[mentions[-1][1] : s].strip() \
                     and isinstance(self._by_alias[text[mentions[-1][0] : mentions[-1][1]]], Office):
                 # a title and the name after it are one mention, and the name decides:
                 # "U.S. Defence Secretary Pete Hegseth" is not Britain's defence secretary
                 mentions[-1] = (mentions[-1][0], e, item)
-                titles[-1] = False
+                titles[-1] = former[-1] = False
                 continue
             holder = self._resolve(item)
             if holder is not None:
                 mentions.append((s, e, holder))
                 titles.append(isinstance(item, Office) and self.is_person(holder))
-        return self._named_appositions(text, mentions, titles)
+                former.append(titles[-1] and _FORMER.search(text, 0, s) is not None)
+        return self._named_appositions(
+            text, [m for m, was in zip(mentions, former, strict=True) if not was],
+            [t for t, was in zip(titles, former, strict=True) if not was])
 
     def _named_appositions(self, text: str, mentions: list[tuple[int, int, Holder]],
                            titles: list[bool]) -> list[tuple[int, int, Holder]]:
@@ -323,6 +327,10 @@ class ActorTable:
                     named[i] = (start, end, mentions[j][2])
                     break
         return named
+
+
+# A title right after these words names an earlier holder, whom the date cannot tell.
+_FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-?)\s*$")
 
 
 def _looks_like_person(name: str) -> bool:
