@@ -86,7 +86,7 @@ _SPEECH = _words("""
     indicated underlined underscored reaffirmed reaffirms repeated repeats echoed objected
     welcomed welcomes criticised criticized criticises criticizes condemned condemns praised
     praises hailed hails branded labelled labeled slammed blasted denied denies proposed
-    proposes floated reminded contended contends recommended recommends continued pointed""")
+    proposes floated reminded contended contends recommended recommends""")
 # Finite verbs that carry a position without being speech ("Hungary blocked…").
 _STANCE = _words("""
     opposes opposed backs backed supports supported vowed vows pledged pledges promised
@@ -95,7 +95,7 @@ _STANCE = _words("""
     accepts sees saw considers considered regards regarded views viewed sought seeks expects
     expected hopes hoped doubts doubted fears feared threatened threatens declined agreed
     agrees endorsed endorses ruled rules pushed pushes promoted promotes resisted resists
-    approved approves continues remains remained stood stands""")
+    approved approves continues continued pointed remains remained stood stands""")
 # Base forms count only after an auxiliary or a plural subject ("allies back", "would veto").
 _BASE = _words("""
     say tell argue insist warn oppose back support block veto reject accept want demand
