@@ -107,6 +107,7 @@ class OnnxNetwork:
     def __init__(self, path: Path, threads: int) -> None:
         import onnxruntime
 
+        self.threads = threads  # 0: one per core
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1

@@ -4,7 +4,8 @@ The network itself (MiniLM with LoRA merged in, one 4-way head per topic; ensemb
 models/networks.py, in torch. The default CPU path runs a cached ONNX export of it and
 tokenises with the `tokenizers` library, so it imports neither torch nor transformers:
 they load only for the torch runtime, a GPU, or the first export of an artefact. Near ties
-of int8 (NEAR_TIE_MARGIN) are scored again in fp32.
+of int8 (NEAR_TIE_MARGIN) are scored again in fp32, and int8 reads one sentence per call
+(INT8_ROWS).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,13 @@ MAX_LENGTH = 128
 # within this margin of probability on either topic is scored again in fp32. Chosen on the
 # real dev split (models/README.md): 3.7 % of its sentences, 8 of the 9 int8 flips.
 NEAR_TIE_MARGIN = 0.15
+# Dynamic int8 picks one activation scale per call from the whole input, so in a batch a
+# sentence's scores would depend on its neighbours (and `classify`'s batches on when input
+# pauses): up to 0.18 of probability on the real test split. One sentence per call makes
+# each score a function of the sentence alone. On ONNX Runtime the calls run side by side,
+# one thread each, which is faster than padded batches (models/README.md); fp32 and the
+# GPU keep their batches.
+INT8_ROWS = 1
 Tokenise = Callable[[list[str]], tuple[np.ndarray, np.ndarray]]  # texts → ids, attention mask
 
 
@@ -154,8 +163,9 @@ class FineTunedScorer:
     def _onnx_network(self, precision: str) -> OnnxNetwork:
         from stancewatch.models.onnx_runtime import onnx_network
 
-        return onnx_network(self._merged_network, self.folder, self.base, precision,
-                            self.inference.threads)
+        # int8 reads one sentence per call, calls side by side: one thread each
+        threads = 1 if precision == "int8" else self.inference.threads
+        return onnx_network(self._merged_network, self.folder, self.base, precision, threads)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
@@ -192,21 +202,23 @@ class FineTunedScorer:
         """The encoder's probabilities; `fp32`: from the unquantised network of an int8
         scorer (its ONNX export, cached like the int8 one, is loaded on first use)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        rows = INT8_ROWS if self.inference.precision == "int8" and not fp32 else self.batch_size
         if self.onnx is not None:
             if fp32 and self._onnx_fp32 is None:
                 self._onnx_fp32 = self._onnx_network("fp32")
-            return self._score_onnx(texts, order, self._onnx_fp32 if fp32 else self.onnx)
-        return self._score_torch(texts, order, self._network_fp32 if fp32 else self.network)
+            return self._score_onnx(texts, order, self._onnx_fp32 if fp32 else self.onnx, rows)
+        return self._score_torch(texts, order, self._network_fp32 if fp32 else self.network,
+                                 rows)
 
-    def _score_torch(self, texts: Sequence[str], order: list[int], network: Any
+    def _score_torch(self, texts: Sequence[str], order: list[int], network: Any, rows: int
                      ) -> list[dict[str, list[float]]]:
         import torch
 
         pending: list[tuple[list[int], torch.Tensor]] = []
         non_blocking = self.device.type == "cuda"
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                indices = order[start : start + self.batch_size]
+            for start in range(0, len(order), rows):
+                indices = order[start : start + rows]
                 batch = self.tokenizer([texts[i] for i in indices], padding=True, truncation=True,
                                        max_length=MAX_LENGTH, return_tensors="pt")
                 logits = network(batch["input_ids"].to(self.device, non_blocking=non_blocking),
@@ -219,18 +231,27 @@ class FineTunedScorer:
                     results[index] = dict(zip(TOPICS, row, strict=True))
         return results  # type: ignore[return-value]
 
-    def _score_onnx(self, texts: Sequence[str], order: list[int], network: OnnxNetwork | None
-                    ) -> list[dict[str, list[float]]]:
+    def _score_onnx(self, texts: Sequence[str], order: list[int], network: OnnxNetwork | None,
+                    rows: int) -> list[dict[str, list[float]]]:
         assert network is not None  # only called when the ONNX runtime was chosen
         results: list[dict[str, list[float]] | None] = [None] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            indices = order[start : start + self.batch_size]
+        batches = [order[start : start + rows] for start in range(0, len(order), rows)]
+
+        def run(indices: list[int]) -> None:
             input_ids, attention_mask = self._onnx_tokenizer([texts[i] for i in indices])
             logits = network(input_ids, attention_mask)
             exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
             probabilities = (exponent / exponent.sum(axis=-1, keepdims=True)).tolist()
             for row, index in zip(probabilities, indices, strict=True):
                 results[index] = dict(zip(TOPICS, row, strict=True))
+
+        workers = self.inference.threads or os.cpu_count() or 1
+        if network.threads == 1 and workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(workers) as pool:  # ONNX Runtime releases the GIL
+                list(pool.map(run, batches))
+        else:
+            for indices in batches:
+                run(indices)
         return results  # type: ignore[return-value]
 
 

@@ -41,9 +41,9 @@ def test_dask_workers_give_the_normal_flows_warehouse(prefect_harness, demo_feed
     from stancewatch.flows.dask_run import daily_flow_distributed
 
     monkeypatch.setenv("STANCEWATCH_BATCH_SIZE", "13")
-    # The normal flow with the same batches: int8 inference (the CPU default) scales
-    # activations per model batch, so a sentence's label may differ at the margin when
-    # its batch neighbours differ (models/README.md); the same batches give the same labels.
+    # The normal flow with the same batch size: the warehouses must be equal row for row
+    # (int8, the CPU default, reads one sentence per call, so labels do not depend on
+    # which sentences share a batch: models/README.md).
     normal = tmp_path / "normal.duckdb"
     assert main(["run", "--feeds", str(demo_feeds), "--db", str(normal), "--quiet"]) == 0
     db_path = tmp_path / "dask.duckdb"

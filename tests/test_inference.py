@@ -167,6 +167,26 @@ def test_int8_scores_its_near_ties_again_in_fp32(runtime):
     assert gap(int8.score(texts)) < 1e-6
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_an_int8_score_depends_on_the_sentence_alone(runtime):
+    """Dynamic int8 takes one activation scale per call, so a sentence scored in a batch would
+    get scores that depend on its neighbours; int8 reads one sentence per call, so scoring it
+    alone, with others, or in another order gives the same numbers bit for bit."""
+    from stancewatch.models.classifier import DEFAULT_MODEL
+    from stancewatch.models.stance_model import FineTunedScorer
+
+    texts = ["Peskov said NATO membership for Ukraine is out of the question.",
+             "Starmer said Britain was prepared to consider troops, subject to a US backstop.",
+             "NATO!!! " * 20 + "Kyiv's bid, the alliance's door, guarantees, troops, Article 5."]
+    int8 = FineTunedScorer(DEFAULT_MODEL, batch_size=8, inference=InferenceOptions(
+        device="cpu", precision="int8", runtime=runtime))
+    int8.near_tie_margin = 0.0  # int8's own scores, never rescored in fp32
+    alone = [int8.score([text])[0] for text in texts]
+    assert int8.score(texts) == alone
+    assert int8.score(texts[::-1]) == alone[::-1]
+
+
 def test_the_onnx_path_tokenises_like_transformers():
     """FastTokenizer (tokenizers on the base's tokenizer.json) gives the ids and masks that
     transformers' tokenizer gives with the scorer's settings: padding, truncation at
