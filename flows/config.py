@@ -74,9 +74,11 @@ class Settings(FetchPolicy):
                           "GPU, else the CPU", choices=DEVICES)
     precision: str = setting(
         "auto", "classifier arithmetic: auto is int8 on the CPU (dynamic, every encoder "
-        "projection but layer 0's feed-forward output; sentences whose two likeliest labels "
-        "are within 0.15 are scored again in fp32, so F_avg stays within 0.002 of fp32's on "
-        "the held-out sets, models/README.md) and fp16 on CUDA; fp32 is the reference",
+        "projection but layer 0's feed-forward output, one sentence per call so that no "
+        "sentence's label depends on the others scored with it; sentences whose two likeliest "
+        "labels are within 0.15 are scored again in fp32, so F_avg stays within 0.002 of "
+        "fp32's on the held-out sets, models/README.md) and fp16 on CUDA; fp32 is the "
+        "reference",
         choices=PRECISIONS)
     classify_threads: int = setting(0, "CPU threads for the classifier (0: one per core)", 0, 256)
     runtime: str = setting("auto", "classifier runtime: auto is ONNX Runtime on the CPU (exported "
