@@ -168,10 +168,11 @@ class FineTunedScorer:
         return onnx_network(self._merged_network, self.folder, self.base, precision, threads)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
-        """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding.
-        On a GPU the logits stay on the device until the end, so the CPU tokenises batch k+1
-        while the GPU still runs batch k (kernel launches do not wait). A sentence that occurs
-        more than once in `texts` (boilerplate lines, syndicated copies in one batch) is scored
+        """Probabilities per topic, in LABELS order. Batches are length-sorted to cut padding;
+        int8 reads one sentence per call (INT8_ROWS), so no score depends on the others. On a
+        GPU the logits stay on the device until the end, so the CPU tokenises batch k+1 while
+        the GPU still runs batch k (kernel launches do not wait). A sentence that occurs more
+        than once in `texts` (boilerplate lines, syndicated copies in one batch) is scored
         once. Texts are read in the model's typography and spelling (models/typography.py)."""
         texts = [model_form(text) for text in texts]
         distinct = list(dict.fromkeys(texts))

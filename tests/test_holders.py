@@ -1,6 +1,7 @@
 """Holder attribution: who states the stance, on real sentence shapes from news copy."""
 
 import re
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -714,8 +715,6 @@ def test_builtin_table_loads_from_its_package_path():
 def test_titles_that_change_hands_live_in_the_offices_file():
     # an alias "Estonian Prime Minister" on a person names today's holder on every date;
     # such titles belong in offices.toml, with dates (a title beside the name is fine)
-    import tomllib
-
     title = re.compile(r"\b(?:[Pp]rime [Mm]inister|[Pp]resident|[Ff]oreign [Mm]inister|"
                        r"[Dd]efen[cs]e [Mm]inister|[Cc]hancellor|[Pp]remier)$")
     actors = tomllib.loads(Path(DEFAULT_ACTORS).read_text(encoding="utf-8"))["actor"]

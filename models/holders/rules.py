@@ -1222,6 +1222,10 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
 # "told" its audience ("told AFP that", "told reporters that").
 _SOURCE_LINK = re.compile(r"\s*(?:(?:on|last|this)\s+\w+\s+)?(?:that\s+)?(?:the\s+)?")
 _AUDIENCE = re.compile(r"\s*(?:[A-Z][\w.]*|reporters|journalists)(?=\s)")
+# After the clause's opening actor: a finite verb ("plans", "is", "will"), not a gerund
+# ("Ukraine abandoning its bid …" is the topic) nor a passive ("would be offered").
+_FINITE_NEXT = re.compile(r"\s+(?!\w+ing\b)[a-z]")
+_PASSIVE_NEXT = re.compile(r"\s+(?:\w+\s+)?(?:is|are|was|were|be|been)\s+\w+(?:ed|en)\b")
 
 
 def _opening_subject(s: _Sentence, verb: tuple[int, int, str]) -> Holder | None:
@@ -1236,10 +1240,8 @@ def _opening_subject(s: _Sentence, verb: tuple[int, int, str]) -> Holder | None:
     start = _SOURCE_LINK.match(s.masked, ve).end()
     for ms, me, holder in s.mentions:
         if ms == start and holder.group != MEDIA_GROUP:
-            verb_next = re.match(r"\s+(?!\w+ing\b)[a-z]", s.masked[me:me + 20])
-            passive = _PASSIVE.match(s.masked, me + 1) or re.match(
-                r"\s+(?:\w+\s+)?be(?:en)?\s+\w+(?:ed|en)\b", s.masked[me:me + 40])
-            return holder if verb_next and not passive else None
+            finite = _FINITE_NEXT.match(s.masked, me) is not None
+            return holder if finite and not _PASSIVE_NEXT.match(s.masked, me) else None
     return None
 
 
