@@ -331,6 +331,8 @@ _ROLE_TITLES = {
 }
 
 
+# Words for an earlier holder of a role, whom no date names: "a former NATO chief".
+_EARLIER = _words("former ex ex-")
 # Last words of a role: "a former NATO chief", "the ex-president".
 _ROLE_HEADS = _words("""
     chief head president premier minister secretary chancellor leader general ambassador
@@ -342,10 +344,10 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
     if not country or not words:
         return None
     lowered = [w.lower() for w in words]
-    if any(w in ("deputy", "vice", "former", "ex", "acting", "junior") for w in lowered):
+    if any(w in _EARLIER or w in ("deputy", "vice", "acting", "junior") for w in lowered):
         return None
-    titles = (_ROLE_TITLES.get(" ".join(lowered[-3:])) or _ROLE_TITLES.get(" ".join(lowered[-2:]))
-              or _ROLE_TITLES.get(lowered[-1]))
+    titles = next((t for n in (3, 2, 1) if (t := _ROLE_TITLES.get(" ".join(lowered[-n:])))),
+                  None)  # "head of state", "foreign minister", "president"
     if titles is None:
         return None
     adjectives = [a for a, c in _DEMONYMS.items() if c == country]
@@ -415,10 +417,8 @@ def _resolve_np(
     core_ments = [m for m in ments if m[1] <= core_end]
     words = [w for _, _, w in core]
     head = words[-1].lower()
-    if head in _ROLE_HEADS and any(w.lower() in ("former", "ex", "ex-") for w in words):
+    if head in _ROLE_HEADS and any(w.lower() in _EARLIER for w in words):
         return _GENERIC_NP  # "a former NATO chief": an earlier holder the date cannot name
-    # "Poland's head of state": a role whose words run past the preposition
-    whole = [w for _, _, w in toks] if toks[-1][1] <= cuts[0][0] else words
     possessors = [m for m in core_ments if s.masked.startswith("'s", m[1])]
     if possessors:
         holder = possessors[-1][2]
@@ -429,7 +429,9 @@ def _resolve_np(
                 return table.government_of(holder.group)
             role = _role_holder(table, holder.group, words)  # "Orbán's foreign minister"
             return role if role is not None else _GENERIC_NP
-        role = _role_holder(table, holder.group, whole)  # "Hungary's nationalist leader"
+        # "Hungary's nationalist leader", and past "of": "Poland's head of state"
+        whole = [w for _, _, w in toks] if toks[-1][1] <= cuts[0][0] else words
+        role = _role_holder(table, holder.group, whole)
         if role is not None:
             return role
         return holder if head in _SPEAKING_HEADS | _UTTERANCES or words[-2:-1] == ["'s"] \
@@ -1218,9 +1220,9 @@ def _reported_subject(s: _Sentence, table: ActorTable, after: int) -> Holder | N
     return None
 
 
-# Between unnamed sources' verb and the clause they report: "on Tuesday that", and after
-# "told" its audience ("told AFP that", "told reporters that").
-_SOURCE_LINK = re.compile(r"\s*(?:(?:on|last|this)\s+\w+\s+)?(?:that\s+)?(?:the\s+)?")
+# Between unnamed sources' verb and the clause they report: the link of a reported position
+# (_REPORT_LINK, defined with it below) and an article; after "told" first its audience
+# ("told AFP that", "told reporters that").
 _AUDIENCE = re.compile(r"\s*(?:[A-Z][\w.]*|reporters|journalists)(?=\s)")
 # After the clause's opening actor: a finite verb ("plans", "is", "will"), not a gerund
 # ("Ukraine abandoning its bid …" is the topic) nor a passive ("would be offered").
@@ -1237,7 +1239,7 @@ def _opening_subject(s: _Sentence, verb: tuple[int, int, str]) -> Holder | None:
     if s.masked[vs:ve] == "told":
         audience = _AUDIENCE.match(s.masked, ve)
         ve = audience.end() if audience else ve
-    start = _SOURCE_LINK.match(s.masked, ve).end()
+    start = _ARTICLE.match(s.masked, _REPORT_LINK.match(s.masked, ve).end()).end()
     for ms, me, holder in s.mentions:
         if ms == start and holder.group != MEDIA_GROUP:
             finite = _FINITE_NEXT.match(s.masked, me) is not None
@@ -1254,6 +1256,7 @@ _COMMITMENTS = _words("""
     vetoed vetoes blocked blocks""")
 # Between a reporting verb and the clause it reports: "that", "on Sunday that".
 _REPORT_LINK = re.compile(r"\s*(?:that\s+)?(?:(?:on|last|this)\s+\w+\s+(?:that\s+)?)?")
+_ARTICLE = re.compile(r"(?:the\s+)?")
 
 
 def _reported_position(s: _Sentence, table: ActorTable, after: int) -> Holder | None:
