@@ -57,11 +57,11 @@ def test_scheduled_run_completes(demo_feeds, tmp_path):
                 time.sleep(1)
         else:
             pytest.fail("prefect server did not start within 90 s")
+        log = (tmp_path / "serve.log").open("wb")
         served = subprocess.Popen(
             [sys.executable, "-m", "stancewatch", "serve", "--feeds", str(demo_feeds), "--db",
              str(db_path), "--interval", "10", "--name", "test-schedule"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         completed = []
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and not completed:
@@ -70,7 +70,9 @@ def test_scheduled_run_completes(demo_feeds, tmp_path):
                 "flow_runs": {"state": {"type": {"any_": ["COMPLETED", "FAILED", "CRASHED"]}}}},
                 timeout=10)
             runs = response.json()
-            assert not [r for r in runs if r["state_type"] in ("FAILED", "CRASHED")], runs
+            failed = [(r["name"], r["state_type"], (r.get("state") or {}).get("message"))
+                      for r in runs if r["state_type"] in ("FAILED", "CRASHED")]
+            assert not failed, (failed, (tmp_path / "serve.log").read_text()[-4000:])
             completed = [r for r in runs if r["state_type"] == "COMPLETED"]
         assert completed, "no scheduled run completed within 240 s"
         assert completed[0]["deployment_id"] is not None  # it came from the schedule
