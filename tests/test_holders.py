@@ -526,6 +526,18 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
          date(2023, 12, 20), "Andrzej Duda"),
         ("Germany's chief diplomat said Ukraine would not join NATO.", date(2014, 4, 1),
          "Frank-Walter Steinmeier"),
+        # a demonym with a role ("the French head of state"), "defence chief", "likewise"
+        ('"Our support is long-term," the French head of state said.', date(2024, 2, 16),
+         "Emmanuel Macron"),
+        ("Denmark's head of government likewise said Kyiv needs guarantees.", date(2024, 2, 1),
+         "Mette Frederiksen"),
+        ("On his first trip to NATO, the U.S. defense chief calls membership unrealistic",
+         date(2025, 2, 12), "Pete Hegseth"),
+        ("The Polish defence minister said no bordering country should send troops.",
+         date(2025, 2, 4), "Władysław Kosiniak-Kamysz"),
+        # a name after the role decides: Britain's defence chief is also its top soldier
+        ("Britain's defence chief Admiral Sir Tony Radakin led talks on a reassurance force.",
+         date(2025, 4, 8), "Tony Radakin"),
         # a former holder is not the day's: the words name nobody, a name after them decides
         ("A former NATO chief said Ukraine should join.", date(2023, 5, 1), None),
         ("Former NATO chief Anders Fogh Rasmussen said Ukraine should join.",

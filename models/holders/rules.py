@@ -318,8 +318,14 @@ _PERSONAL_STAFF = _words("spokesman spokeswoman spokesperson office press readou
 _ROLE_TITLES = {
     "foreign minister": ("Foreign Minister",),
     "top diplomat": ("Foreign Minister", "top diplomat"),
-    "defence minister": ("Defence Minister", "Defense Minister"),
-    "defense minister": ("Defense Minister", "Defence Minister"),
+    "defence minister": ("Defence Minister", "Defense Minister", "Defence Secretary",
+                         "Defense Secretary"),
+    "defense minister": ("Defense Minister", "Defence Minister", "Defense Secretary",
+                         "Defence Secretary"),
+    "defence chief": ("Defence Minister", "Defense Minister", "Defence Secretary",
+                      "Defense Secretary"),
+    "defense chief": ("Defense Minister", "Defence Minister", "Defense Secretary",
+                      "Defence Secretary"),
     "prime minister": ("Prime Minister",),
     "premier": ("Prime Minister",),
     "president": ("President",),
@@ -419,6 +425,8 @@ def _resolve_np(
     head = words[-1].lower()
     if head in _ROLE_HEADS and any(w.lower() in _EARLIER for w in words):
         return _GENERIC_NP  # "a former NATO chief": an earlier holder the date cannot name
+    # the role's words past "of" where the phrase has no other cut: "head of state"
+    whole = [w for _, _, w in toks] if toks[-1][1] <= cuts[0][0] else words
     possessors = [m for m in core_ments if s.masked.startswith("'s", m[1])]
     if possessors:
         holder = possessors[-1][2]
@@ -430,7 +438,6 @@ def _resolve_np(
             role = _role_holder(table, holder.group, words)  # "Orbán's foreign minister"
             return role if role is not None else _GENERIC_NP
         # "Hungary's nationalist leader", and past "of": "Poland's head of state"
-        whole = [w for _, _, w in toks] if toks[-1][1] <= cuts[0][0] else words
         role = _role_holder(table, holder.group, whole)
         if role is not None:
             return role
@@ -442,7 +449,7 @@ def _resolve_np(
             return _DOCUMENT_NP  # "The Vilnius communiqué said the alliance…": a venue
     if core_ments and head in _SPEAKING_HEADS:  # "a Kremlin aide", "the Kremlin leader"
         holder = core_ments[-1][2]
-        role = _role_holder(table, holder.group, words)
+        role = _role_holder(table, holder.group, whole)  # and "the French head of state"
         return role if role is not None else holder
     text = " ".join(w for w in words if w not in ("the", "The"))
     if text in _COUNTRIES:
@@ -451,7 +458,7 @@ def _resolve_np(
         return table.government_of(_CAPITALS[text])
     country = _country_in(words)
     if country is not None:
-        role = _role_holder(table, country, words)
+        role = _role_holder(table, country, whole)
         if role is not None:
             return role  # "the Slovak premier", "Ukraine's top diplomat"
         institutional = head in _GOVERNMENT_HEADS or head in _SPEAKING_HEADS - _GENERIC
@@ -718,6 +725,21 @@ _SPEECH_PARTICIPLE = re.compile(
 )
 
 
+def _person_after_role(s: _Sentence, table: ActorTable, start: int) -> Holder | None:
+    """The person named right after a role of up to three lower-case words and any
+    titles: "[Britain's] defence chief Admiral Sir Tony Radakin"."""
+    for ms, _me, holder in s.mentions:
+        if ms <= start:
+            continue
+        words = s.masked[start:ms].split()
+        role = [w for w in words if w.islower()]
+        if (table.is_person(holder) and 0 < len(role) <= 3 and role[-1] in _SPEAKING_HEADS
+                and words[:len(role)] == role and all(w in _TITLES for w in words[len(role):])):
+            return holder
+        return None
+    return None
+
+
 def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | None:
     """No attribution verb: the actor opening the sentence holds the position.
 
@@ -760,6 +782,9 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
         nxt = tail[2:].split()[:2]  # the head noun, possibly after one adjective
         if table.is_person(head) or not any(w in _SPEAKING_HEADS for w in nxt):
             return None
+        named = _person_after_role(s, table, pos + 2)
+        if named is not None:
+            return named  # "Britain's defence chief Admiral Sir Tony Radakin led…"
         return _role_holder(table, head.group, nxt) or head  # "Hungary's nationalist leader"
     nxt = tail.split()
     if nxt and nxt[0] in _SPEAKING_HEADS:  # "EU ambassadors approved…"
