@@ -177,8 +177,11 @@ def command_serve(args: argparse.Namespace) -> int:
     db_path = str(Path(args.db).resolve())
     schedule = {"interval": args.interval} if args.interval else {"cron": args.cron}
     # one run at a time: a slow run delays the next scheduled one instead of colliding
-    # with it on the warehouse lock
-    daily_flow.serve(name=args.name, limit=1, global_limit=1, parameters={
+    # with it on the warehouse lock. The limit is the runner's own (limit=1), not a
+    # deployment concurrency limit (global_limit): Prefect holds that one by a lease the
+    # run renews with the server, and a failed renewal ends the run (PrefectHQ/prefect
+    # #19068, #22885); a second serve process is refused by the warehouse lock instead.
+    daily_flow.serve(name=args.name, limit=1, parameters={
         "feeds_file": feeds, "db_path": db_path,
         "allow_private_networks": args.allow_private_networks, "model": args.model,
         "device": args.device,
