@@ -69,6 +69,15 @@ def holder_name(sentence: str, table: ActorTable, previous: Holder | None = None
         ("Evidence pointed to a Russian role in the sabotage.", None),
         # an unknown surname ending in -s, past the sentence's opening word
         ('"Any guarantee that does not commit others is worthless," Kallis argued.', "Kallis"),
+        # names written without their diacritics, a middle initial, a time phrase before the
+        # speaker with no comma ("Late", "Back" are no names)
+        ("Laurynas Kasciunas called on NATO to invite Ukraine.", "Laurynas Kasčiūnas"),
+        ("Ingrida Simonyte said Kyiv must get guarantees.", "Ingrida Šimonytė"),
+        ("President Donald J. Trump said Ukraine could forget about NATO.", "Donald Trump"),
+        ("Late on Monday Zelenskyy said he was willing to discuss neutrality.",
+         "Volodymyr Zelensky"),
+        ("Back in 2008 Vladimir Putin told Bush the plan would lead to confrontation.",
+         "Vladimir Putin"),
     ],
 )
 def test_quote_attribution_before_and_after(table, sentence, expected):
@@ -540,6 +549,12 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
          date(2025, 4, 8), "Tony Radakin"),
         # a former holder is not the day's: the words name nobody, a name after them decides
         ("A former NATO chief said Ukraine should join.", date(2023, 5, 1), None),
+        ("A one-time US envoy to NATO argues that the alliance ought to take Kyiv in.",
+         date(2022, 4, 1), None),
+        ("The U.S. ambassador to NATO said Kyiv would join one day.", date(2023, 6, 1),
+         "Julianne Smith"),
+        ("The U.S. ambassador to NATO said Kyiv would not join.", date(2025, 6, 1),
+         "Matthew Whitaker"),
         ("Former NATO chief Anders Fogh Rasmussen said Ukraine should join.",
          date(2023, 5, 1), "Anders Fogh Rasmussen"),
         # a title with its name, then a second holder: both hold it

@@ -338,7 +338,7 @@ _ROLE_TITLES = {
 
 
 # Words for an earlier holder of a role, whom no date names: "a former NATO chief".
-_EARLIER = _words("former ex ex-")
+_EARLIER = _words("former ex ex- one-time onetime")
 # Last words of a role: "a former NATO chief", "the ex-president".
 _ROLE_HEADS = _words("""
     chief head president premier minister secretary chancellor leader general ambassador
@@ -533,6 +533,7 @@ def _named_head(
             and " " not in s.masked[ms:me]
             and table.is_person(holder)
             and _is_name_word(before[0])
+            and not before[0].endswith(".")  # "Donald J. Trump"
             and before[0] not in _TITLES
             and before[0] not in _DEMONYMS
             and not table.shares_name(holder, before[0])
@@ -690,9 +691,11 @@ def _inverted_subject(s: _Sentence, table: ActorTable, vstart: int) -> _Resolved
 _MONTHS = ("January February March April May June July August September October November "
            "December")
 # A time phrase opening a sentence without a comma: "Since March 2025 Meloni has argued …",
-# "On Tuesday NATO foreign ministers avoided …", "In 2008 Merkel blocked …".
+# "On Tuesday NATO foreign ministers avoided …", "In 2008 Merkel blocked …", "Late on
+# Monday Zelensky said …", "Back in 2008 Putin told …".
 _DATE_OPENER = re.compile(
-    r"\s*(?:Since|In|On|By|Until|After|Before|During|Last|This|Earlier|Late|Early)\s+"
+    r"\s*(?:(?:Late|Early|Earlier|Later|Back)\s+(?:on|in|at|last|this)"
+    r"|Since|In|On|By|Until|After|Before|During|Last|This|Earlier|Late|Early)\s+"
     r"(?:(?:early|mid|late|last|this|the)[- ]\s*)?"
     r"(?:(?:" + "|".join(_MONTHS.split()) + r"|Monday|Tuesday|Wednesday|Thursday|Friday"
     r"|Saturday|Sunday)(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d"

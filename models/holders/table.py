@@ -14,6 +14,7 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -184,8 +185,12 @@ class ActorTable:
         self._by_alias: dict[str, Holder | Office] = {
             a: (self._holders[n] if isinstance(n, str) else n) for a, n in owner.items()}
         self._lower_alias = {a.lower(): h for a, h in self._by_alias.items()}
-        # Spellings seen in running copy: "The Kremlin said", "the Russian president".
+        # Spellings seen in running copy: "The Kremlin said", "the Russian president", and
+        # names without their diacritics ("Kasciunas", "Sefcovic", "Lukasz").
         for alias, holder in list(self._by_alias.items()):
+            folded = _without_diacritics(alias)
+            if folded != alias:
+                self._by_alias.setdefault(folded, holder)
             if alias[:1].islower():
                 self._by_alias.setdefault(alias[0].upper() + alias[1:], holder)
             words = alias.split()
@@ -330,7 +335,18 @@ class ActorTable:
 
 
 # A title right after these words names an earlier holder, whom the date cannot tell.
-_FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-?)\s*$")
+_FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-?|[Oo]ne-?time)\s*$")
+
+
+# Letters that do not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans("łŁøØđĐßæÆœŒıþÞ", "lLoOdDsaAoOitT")
+
+
+def _without_diacritics(text: str) -> str:
+    """"Kasčiūnas" -> "Kasciunas", "Łukasz" -> "Lukasz": a name as copy without the
+    accents writes it."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _looks_like_person(name: str) -> bool:
