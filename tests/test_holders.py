@@ -78,10 +78,22 @@ def holder_name(sentence: str, table: ActorTable, previous: Holder | None = None
          "Volodymyr Zelensky"),
         ("Back in 2008 Vladimir Putin told Bush the plan would lead to confrontation.",
          "Vladimir Putin"),
+        # a bare surname that one person of the table has names that person
+        ("Dan said peacekeepers were not the answer without a treaty.", "Nicușor Dan"),
     ],
 )
 def test_quote_attribution_before_and_after(table, sentence, expected):
     assert holder_name(sentence, table) == expected
+
+
+def test_a_surname_two_people_share_names_neither():
+    table = ActorTable([("Ann Hale", "Commentators", []), ("Bob Hale", "Commentators", []),
+                        ("Cy Dunn", "Commentators", [])])
+    assert holder_name("Dunn said Kyiv should join the alliance.", table) == "Cy Dunn"
+    assert holder_name("Hale said Kyiv should join the alliance.", table) == "Hale"
+    # the article's own earlier "Mike Dunn" comes before the table's Cy Dunn
+    assert holder_name("Dunn said Kyiv should join the alliance.", table,
+                       previous=Holder("Mike Dunn", None)) == "Mike Dunn"
 
 
 # ------------------------------------------------------------------ titles, possessives

@@ -241,9 +241,11 @@ def _prepare(sentence: str, table: ActorTable) -> _Sentence:
 
 @dataclass(frozen=True)
 class _Surname:
-    """A lone capitalised word as speaker: a person the table does not know."""
+    """A lone capitalised word as speaker; `known`: the one person of the table with that
+    surname, who holds it unless the article's previous holder has it too."""
 
     word: str
+    known: Holder | None = None
 
 
 # Resolution of a noun phrase: a Holder, one of these markers, a _Surname or None.
@@ -499,7 +501,7 @@ def _resolve_np(
         opening = not s.masked[:core[0][0]].strip(" \"“'‘")
         plural = words[0].endswith("s") and (opening or words[0] in _PLACES_DATA.people)
         if words[0] not in _TITLES and not plural:
-            return _Surname(words[0])
+            return _Surname(words[0], table.by_surname(words[0]))
     return None
 
 
@@ -601,7 +603,7 @@ def _subject_of(
                 first = _resolve_np(s, table, first_start, comma)
                 if isinstance(first, Holder):
                     return first, first_bound
-        if kind != "speech" and isinstance(resolved, _Surname):
+        if kind != "speech" and isinstance(resolved, _Surname) and resolved.known is None:
             resolved = None  # "Membership remains…" is no speaker
         return resolved, bound
     # Nothing between the clause edge and the verb: an apposition, or inverted order.
@@ -926,7 +928,7 @@ def _finish(resolved: _Resolved, previous: Holder | None) -> Holder | None:
             return previous
         if previous is not None and previous.name.split()[-1] == resolved.word:
             return previous  # "Hrytsenko said" after "Olena Hrytsenko, a fellow at…"
-        return Holder(resolved.word, None)
+        return resolved.known or Holder(resolved.word, None)  # "Dan said": Nicușor Dan
     return None
 
 

@@ -198,6 +198,14 @@ class ActorTable:
                 lowered = [words[0]] + [w.lower() if w in _TITLE_CASE else w for w in words[1:]]
                 self._by_alias.setdefault(" ".join(lowered), holder)
         self._persons = frozenset(name for name in self._holders if _looks_like_person(name))
+        owners: dict[str, set[str]] = {}
+        for name in self._persons:
+            last = name.split()[-1]
+            if last != name:
+                for spelling in {last, _without_diacritics(last)}:
+                    owners.setdefault(spelling, set()).add(name)
+        self._surnames = {last: next(iter(names)) for last, names in owners.items()
+                          if len(names) == 1}
         self._name_tokens = {
             name: frozenset(t for a in e.aliases for t in a.split()) for name, e in by_name.items()
         }
@@ -266,6 +274,12 @@ class ActorTable:
         if holder.name in self._holders:
             return holder.name in self._persons
         return _looks_like_person(holder.name)  # a named speaker the table lacks
+
+    def by_surname(self, word: str) -> Holder | None:
+        """The one person in the table whose name ends with ``word`` ("Dan" -> Nicușor
+        Dan), or None when no one or several do."""
+        name = self._surnames.get(word)
+        return self._holders[name] if name is not None else None
 
     def shares_name(self, holder: Holder, token: str) -> bool:
         """Whether ``token`` is part of one of the holder's names ("Tayyip" Erdoğan)."""
