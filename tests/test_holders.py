@@ -755,8 +755,15 @@ def test_titles_that_change_hands_live_in_the_offices_file():
     # an alias "Estonian Prime Minister" on a person names today's holder on every date;
     # such titles belong in offices.toml, with dates (a title beside the name is fine)
     title = re.compile(r"\b(?:[Pp]rime [Mm]inister|[Pp]resident|[Ff]oreign [Mm]inister|"
-                       r"[Dd]efen[cs]e [Mm]inister|[Cc]hancellor|[Pp]remier)$")
+                       r"[Dd]efen[cs]e [Mm]inister|[Cc]hancellor|[Pp]remier|"
+                       r"(?:[Aa]mbassador|[Ee]nvoy) to (?:the )?[A-Z][\w.]*)$")
     actors = tomllib.loads(Path(DEFAULT_ACTORS).read_text(encoding="utf-8"))["actor"]
     undated = [(actor["name"], alias) for actor in actors for alias in actor.get("aliases", [])
                if title.search(alias) and actor["name"].split()[-1] not in alias]
     assert undated == []
+
+
+def test_each_person_is_one_entry_of_the_actors_file():
+    names = [actor["name"] for actor in
+             tomllib.loads(Path(DEFAULT_ACTORS).read_text(encoding="utf-8"))["actor"]]
+    assert sorted({name for name in names if names.count(name) > 1}) == []
