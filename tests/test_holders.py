@@ -78,6 +78,11 @@ def holder_name(sentence: str, table: ActorTable, previous: Holder | None = None
          "Volodymyr Zelensky"),
         ("Back in 2008 Vladimir Putin told Bush the plan would lead to confrontation.",
          "Vladimir Putin"),
+        # a speaker reporting what another said: the other's; an addressee is not a speaker
+        ("Lavrov noted Trump had said that deploying peacekeepers would need both sides to "
+         "agree.", "Donald Trump"),
+        ("Putin cautioned Ukraine against entering NATO and said Moscow might retarget its "
+         "missiles.", "Vladimir Putin"),
         # a bare surname that one person of the table has names that person
         ("Dan said peacekeepers were not the answer without a treaty.", "Nicușor Dan"),
     ],
@@ -521,6 +526,14 @@ def test_no_identifiable_holder(table, sentence):
         # an actor whose relative clause carries the position, where nothing else names one
         ("That is a big shift for Kyiv, which has long sought membership as its shield.",
          "Ukraine", "relative"),
+        # a progressive takes a position as its subject; a scene-setting one only falls back
+        ("Before any talks, Ukraine is seeking guarantees backed by European countries.",
+         "Ukraine", "sentence-subject"),
+        ("Ukraine is meeting its partners in Ramstein on Friday to discuss guarantees.",
+         "Ukraine", "first-actor"),
+        # a country that locates a town is no actor; a capital before a comma is a place
+        ("On Thursday in Fasano, Italy, Biden and Zelenskyy signed a ten-year security deal.",
+         "Joe Biden and Volodymyr Zelensky", "first-actor"),
     ],
 )
 def test_fallback_rules_are_named(table, sentence, expected, rule):

@@ -807,6 +807,10 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
         return head  # "Trump: Ukraine 'Can Forget About' NATO"
     if word[0].isupper():
         return head if headline else None
+    progressive = word in _BE and len(nxt) > 1 and nxt[1].endswith("ing") \
+        and nxt[1][:-3] + "s" not in _NARRATIVE  # "Ukraine is seeking …", not "is meeting"
+    if progressive:
+        return head
     narrative = word in _NARRATIVE or (word in _AUX and len(nxt) > 1 and nxt[1] in _NARRATIVE)
     if narrative and not _SPEECH_PARTICIPLE.search(tail):
         return None  # but "Fico travelled to Moscow, telling journalists that…" speaks
@@ -991,6 +995,19 @@ def _word_before(s: _Sentence, at: int) -> str:
     return words[-1].lower() if words else ""
 
 
+# A town named after a preposition, then a comma: the country after it only locates it.
+_TOWN_BEFORE = re.compile(
+    r"\b(?:in|at|from|near|outside)\s+((?:[A-Z][\w'-]*\s+){0,2}[A-Z][\w'-]*),\s*$")
+
+
+def _town_before(s: _Sentence, at: int) -> bool:
+    """Whether a town the table does not know, after a preposition and before a comma,
+    comes right before `at` ("in Fasano, Italy"; not "in Moscow, Russia would …")."""
+    town = _TOWN_BEFORE.search(s.masked, 0, at)
+    return town is not None and town.group(1) not in _CAPITALS and not any(
+        ms < town.end(1) and town.start(1) < me for ms, me, _ in s.mentions)
+
+
 def _first_actor(
     s: _Sentence, table: ActorTable, after: int = 0, as_subject: bool = False
 ) -> Holder | None:
@@ -1008,6 +1025,8 @@ def _first_actor(
             continue  # "in a Moscow meeting", "at the NATO summit": inside the phrase too
         if s.masked.startswith("'s", me) and not _holds_its_noun(s, me + 2):
             continue  # "NATO's summit" names no holder; "Kyiv's ambition to join" does
+        if s.masked[ms:me] in _COUNTRIES and _town_before(s, ms):
+            continue  # "in Fasano, Italy, Biden and Zelensky signed": where, not who
         if as_subject and not _verb_follows(s, me):
             continue
         partner = _partner(s, table, holder, me)
@@ -1284,6 +1303,9 @@ _COMMITMENTS = _words("""
     pledges backs backed supports supported opposes opposed object objects objected regards
     signalled signaled stands stood refused refuses rejected rejects endorsed endorses
     vetoed vetoes blocked blocks""")
+# A speaker reporting what another said: "Lavrov noted Trump had said that …" is Trump's.
+_INNER_SPEECH = _words("""
+    said told stated declared announced insisted stressed assured""")
 # Between a reporting verb and the clause it reports: "that", "on Sunday that".
 _REPORT_LINK = re.compile(r"\s*(?:that\s+)?(?:(?:on|last|this)\s+\w+\s+(?:that\s+)?)?")
 _ARTICLE = re.compile(r"(?:the\s+)?")
@@ -1300,7 +1322,7 @@ def _reported_position(s: _Sentence, table: ActorTable, after: int) -> Holder | 
     for vs, ve, _kind in s.verbs:
         if vs <= begin:
             continue
-        if s.masked[vs:ve] not in _COMMITMENTS:
+        if s.masked[vs:ve] not in _COMMITMENTS | _INNER_SPEECH:
             return None
         end = _strip_auxiliaries(s, vs)
         skipped = s.masked[end:vs].split()
@@ -1308,7 +1330,7 @@ def _reported_position(s: _Sentence, table: ActorTable, after: int) -> Holder | 
             return None
         words = s.masked[begin:end].split()
         if _CLAUSE_PUNCT.search(s.masked, begin, end) or len(words) > 6 \
-                or any(w.lower() in _SUBORDINATORS for w in words):
+                or any(w.lower() in _SUBORDINATORS or w == "and" for w in words):
             return None
         inner = _resolve_np(s, table, begin, end, named_head_only=True)
         return inner if isinstance(inner, Holder) else None
