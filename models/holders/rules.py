@@ -347,6 +347,9 @@ _ROLE_HEADS = _words("""
     envoy commander spokesman spokeswoman spokesperson""")
 
 
+_NEXT_SUFFIXES = ("-elect", "-designate")
+
+
 def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -> Holder | None:
     """The table's holder of a role in a country: ("Hungary", "...leader") -> Orbán."""
     if not country or not words:
@@ -354,6 +357,10 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
     lowered = [w.lower() for w in words]
     if any(w in _EARLIER or w in ("deputy", "vice", "acting", "junior") for w in lowered):
         return None
+    # "the president-elect", "the incoming chancellor": the office's next holder
+    incoming = "incoming" in lowered or any(w.endswith(_NEXT_SUFFIXES) for w in lowered)
+    lowered = [w.removesuffix("-elect").removesuffix("-designate") for w in lowered
+               if w != "incoming"]
     titles = next((t for n in (3, 2, 1) if (t := _ROLE_TITLES.get(" ".join(lowered[-n:])))),
                   None)  # "head of state", "foreign minister", "president"
     if titles is None:
@@ -361,7 +368,7 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
     adjectives = [a for a, c in _DEMONYMS.items() if c == country]
     for title in titles:
         for key in (*(f"{a} {title}" for a in adjectives), f"{country}'s {title}"):
-            holder = table.canonical(key)
+            holder = table.incoming(key) if incoming else table.canonical(key)
             if holder is not None and table.is_person(holder):
                 return holder
     return None

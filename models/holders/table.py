@@ -61,6 +61,11 @@ class Office:
                 return name
         return None
 
+    def next_holder(self, day: date) -> str | None:
+        """Who takes the office next after `day` ("the president-elect")."""
+        return min(((start, name) for name, start, _end in self.terms if start > day),
+                   default=(None, None))[1]
+
 
 @dataclass(frozen=True)
 class Places:
@@ -253,6 +258,18 @@ class ActorTable:
         known = self._holders.get(name)
         return known if known is not None else Holder(name, item.group)
 
+    def incoming(self, mention: str) -> Holder | None:
+        """The next holder of the office an alias names, as of this table's day: "German
+        chancellor" in March 2025 is Friedrich Merz; None for anything but a dated office."""
+        item = self._by_alias.get(mention.strip()) or self._lower_alias.get(mention.lower())
+        if not isinstance(item, Office):
+            return None
+        return self._next_of(item)
+
+    def _next_of(self, office: Office) -> Holder | None:
+        name = office.next_holder(self.day or date.today())
+        return (self._holders.get(name) or Holder(name, office.group)) if name else None
+
     def canonical(self, mention: str) -> Holder | None:
         """Holder for an alias or canonical name; case-insensitive as a fallback."""
         mention = mention.strip().replace("’", "'")
@@ -320,6 +337,9 @@ class ActorTable:
                 titles[-1] = former[-1] = False
                 continue
             holder = self._resolve(item)
+            if isinstance(item, Office) and _INCOMING.search(text, 0, s):
+                # "the incoming German chancellor": the office's next holder, if known
+                holder = self._next_of(item)
             if holder is not None:
                 mentions.append((s, e, holder))
                 titles.append(isinstance(item, Office) and self.is_person(holder))
@@ -349,6 +369,7 @@ class ActorTable:
 
 
 # A title right after these words names an earlier holder, whom the date cannot tell.
+_INCOMING = re.compile(r"\b[Ii]ncoming\s+$")
 _FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-?|[Oo]ne-?time)\s*$")
 
 
