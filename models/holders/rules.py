@@ -347,6 +347,7 @@ _ROLE_HEADS = _words("""
     envoy commander spokesman spokeswoman spokesperson""")
 
 
+# A role the next holder is about to take: "the president-elect", "chancellor-designate".
 _NEXT_SUFFIXES = ("-elect", "-designate")
 
 
@@ -359,8 +360,8 @@ def _role_holder(table: ActorTable, country: str | None, words: Sequence[str]) -
         return None
     # "the president-elect", "the incoming chancellor": the office's next holder
     incoming = "incoming" in lowered or any(w.endswith(_NEXT_SUFFIXES) for w in lowered)
-    lowered = [w.removesuffix("-elect").removesuffix("-designate") for w in lowered
-               if w != "incoming"]
+    lowered = [next((w[:-len(x)] for x in _NEXT_SUFFIXES if w.endswith(x)), w)
+               for w in lowered if w != "incoming"]
     titles = next((t for n in (3, 2, 1) if (t := _ROLE_TITLES.get(" ".join(lowered[-n:])))),
                   None)  # "head of state", "foreign minister", "president"
     if titles is None:
@@ -814,10 +815,9 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
         return head  # "Trump: Ukraine 'Can Forget About' NATO"
     if word[0].isupper():
         return head if headline else None
-    progressive = word in _BE and len(nxt) > 1 and nxt[1].endswith("ing") \
-        and nxt[1][:-3] + "s" not in _NARRATIVE  # "Ukraine is seeking …", not "is meeting"
-    if progressive:
-        return head
+    if word in _BE and len(nxt) > 1 and nxt[1].endswith("ing") \
+            and nxt[1] not in _NARRATIVE_ING:
+        return head  # "Ukraine is seeking …", not "Ukraine is meeting …"
     narrative = word in _NARRATIVE or (word in _AUX and len(nxt) > 1 and nxt[1] in _NARRATIVE)
     if narrative and not _SPEECH_PARTICIPLE.search(tail):
         return None  # but "Fico travelled to Moscow, telling journalists that…" speaks
@@ -920,6 +920,9 @@ _NARRATIVE = _words("""
     became become becomes arrived arrives arrive met meet meets spoke speak speaks
     travelled traveled travels led leads hosted hosts host joined joins join is was are were
     flew went goes due""")
+_NARRATIVE_ING = _words("""
+    becoming arriving meeting speaking travelling traveling leading hosting joining flying
+    going visiting heading preparing""")
 _IRREGULAR_PAST = _words("""
     cast gave held made took sent put set struck won kept left brought sought stood drew
     began ran saw chose broke threw bore swore""")

@@ -369,12 +369,14 @@ class ActorTable:
 
 
 # A title right after these words names an earlier holder, whom the date cannot tell.
-_INCOMING = re.compile(r"\b[Ii]ncoming\s+$")
 _FORMER = re.compile(r"\b(?:[Ff]ormer|[Ee]x-?|[Oo]ne-?time)\s*$")
-
+# A title right after this word names the office's next holder ("the incoming chancellor").
+_INCOMING = re.compile(r"\b[Ii]ncoming\s+$")
 
 # Letters that do not decompose into a base letter and a mark.
-_UNDECOMPOSED = str.maketrans("łŁøØđĐßæÆœŒıþÞ", "lLoOdDsaAoOitT")
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                               "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe",
+                               "ı": "i", "þ": "th", "Þ": "Th"})
 
 
 def _without_diacritics(text: str) -> str:
