@@ -576,6 +576,15 @@ def test_fallback_rules_are_named(table, sentence, expected, rule):
         ("A former NATO chief said Ukraine should join.", date(2023, 5, 1), None),
         ("A one-time US envoy to NATO argues that the alliance ought to take Kyiv in.",
          date(2022, 4, 1), None),
+        # "PM" as a role; a role as a headline's speaker tag
+        ("Britain's PM says the moment has come to send UK soldiers into Ukraine",
+         date(2025, 2, 17), "Keir Starmer"),
+        ("Estonian PM: talk of security pledges 'blurs' the debate on Kyiv joining NATO",
+         date(2023, 7, 5), "Kaja Kallas"),
+        ("Czech president-elect: Ukraine has to join both the EU and NATO", date(2023, 2, 1),
+         "Petr Pavel"),
+        ("Zelensky asks Biden: why aren't we in NATO yet?", date(2021, 1, 24),
+         "Volodymyr Zelensky"),
         # the president-elect, the incoming chancellor: the office's next holder
         ("Finland's president-elect says Ukraine's NATO entry is only a matter of timing",
          date(2024, 2, 19), "Alexander Stubb"),

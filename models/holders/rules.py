@@ -145,7 +145,7 @@ _TITLES = _words("""
     Envoy Special Governor Mayor Chairman Chairwoman Chair Chief Director Commander Admiral
     Spokesman Spokeswoman Spokesperson Adviser Advisor Lieutenant Colonel Major Captain
     Marshal Former Acting Interior Finance Economy Justice Parliament Party Commissioner High
-    King Queen Pope Prince Premier Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lord Lady Gen. Col. Lt.
+    King Queen Pope Prince Premier Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lord Lady Gen. Col. Lt. Gen Col Lt Maj
     Adm. Prof. Professor Head Leader Opposition State Security Council National Intelligence
     Presidential Office Ministry Government Cabinet Parliamentary Committee Institute Studies
     Center Centre University Foundation Commission Agency Forces Armed Staff Times Post News
@@ -330,6 +330,7 @@ _ROLE_TITLES = {
                       "Defence Secretary"),
     "prime minister": ("Prime Minister",),
     "premier": ("Prime Minister",),
+    "pm": ("Prime Minister",),  # "Britain's PM says …", "Swedish PM calls …"
     "president": ("President",),
     "chancellor": ("Chancellor",),
     "leader": ("leader", "Prime Minister", "Chancellor", "President"),
@@ -733,6 +734,8 @@ def _is_headline(text: str) -> bool:
 
 
 _HEADLINE_SAYS = re.compile(r"\bSays\s+")
+# A speaker's tag opening a headline: "Portuguese PM: troops could go …" (up to four words).
+_HEADLINE_TAG = re.compile(r"\s*((?:[\w.'’-]+\s+){0,3}[\w.'’-]+):\s")
 _SPEECH_PARTICIPLE = re.compile(
     r",\s+(?:telling|saying|calling|adding|arguing|insisting|warning|noting|writing|urging)\b"
 )
@@ -767,6 +770,15 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
             for ms, _me, holder in s.mentions:
                 if ms == m.end():
                     return holder
+    tag = _HEADLINE_TAG.match(s.masked, floor)
+    if tag is not None and not any(tag.start(1) <= vs < tag.end(1) for vs, _, _ in s.verbs) \
+            and sum(tag.start(1) <= ms < tag.end(1) for ms, _, _ in s.mentions) <= 1:
+        # "Czech president-elect: Ukraine has to join …": one person the table knows, no
+        # verb ("Zelensky asks Biden: …" is Zelensky's question)
+        speaker = _resolve_np(s, table, tag.start(1), tag.end(1))
+        if isinstance(speaker, Holder) and table.is_person(speaker) \
+                and table.canonical(speaker.name) == speaker:
+            return speaker
     rest = s.masked[floor:]
     offset = floor + len(rest) - len(rest.lstrip())
     head: Holder | None = None
