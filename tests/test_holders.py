@@ -205,6 +205,7 @@ def test_the_speaker_wins_over_actors_in_the_reported_clause(table, sentence, ex
     [
         ("Hungary will block any invitation to Ukraine.", "Hungary"),
         ("Moscow rejects any Western troops in Ukraine.", "Russia"),  # guide: capital = country
+        ("Tokyo excludes troop deployment to Ukraine", "Japan"),  # a capital the table lacks
         ("The Kremlin said on Thursday it had taken note of the remarks.", "Kremlin"),
         ("Orbán Vows to Block Kyiv's NATO Bid", "Viktor Orbán"),
         ("Trump: Ukraine 'Can Forget About' NATO", "Donald Trump"),

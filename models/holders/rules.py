@@ -791,14 +791,12 @@ def _sentence_subject(s: _Sentence, table: ActorTable, floor: int) -> Holder | N
             head, pos = holder, me  # "Hungarian Prime Minister Viktor Orbán"
         elif ms > pos:
             break
-    if head is None:
+    if head is None:  # a country or capital the table has no entry for: "Tokyo excludes …"
         words = s.masked[offset:].split()
         for n in (2, 1):
-            if len(words) > n and " ".join(words[:n]) in _COUNTRIES:
-                head, pos = (
-                    table.government_of(" ".join(words[:n])),
-                    offset + len(" ".join(words[:n])),
-                )
+            place = " ".join(words[:n])
+            if len(words) > n and (place in _COUNTRIES or place in _CAPITALS):
+                head, pos = table.government_of(_CAPITALS.get(place, place)), offset + len(place)
                 break
     if head is None:
         return None
