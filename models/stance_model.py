@@ -95,8 +95,35 @@ class FastTokenizer:
                 np.array([e.attention_mask for e in encodings], dtype=np.int64))
 
 
+def confidence_temperatures(meta: dict) -> dict[str, float]:
+    """Each topic's confidence temperature in an artefact's metadata (`tools/calibrate.py`;
+    1.0, i.e. none, for an artefact calibrated before there were any)."""
+    calibration = meta.get("calibration", {})
+    return {topic: float(calibration.get(topic, {}).get("temperature", 1.0)) for topic in TOPICS}
+
+
+def temper(scores: list[dict[str, list[float]]], temperatures: dict[str, float]
+           ) -> list[dict[str, list[float]]]:
+    """Probabilities softened by a temperature per topic, softmax(log p / T). The order of a
+    sentence's labels is kept, so no label changes; only the confidence does."""
+    if not scores or all(t == 1.0 for t in temperatures.values()):
+        return scores
+    result: list[dict[str, list[float]]] = [{} for _ in scores]
+    for topic in TOPICS:
+        logits = np.log(np.array([row[topic] for row in scores]) + 1e-12) / temperatures[topic]
+        exponent = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        for row, values in zip(result, (exponent / exponent.sum(-1, keepdims=True)).tolist(),
+                               strict=True):
+            row[topic] = values
+    return result
+
+
 class FineTunedScorer:
-    """TopicScorer for artefacts made by `models.train`."""
+    """TopicScorer for artefacts made by `models.train`.
+
+    `confidence_temperatures` (from the calibration, per topic) soften the final
+    probabilities so that a confidence of 0.8 is right about 8 times in 10 on real
+    coverage; `tools/calibrate.py` sets them to 1 while it fits them."""
 
     near_tie_margin = NEAR_TIE_MARGIN  # int8: rescored in fp32 below this margin (0: never)
 
@@ -106,6 +133,7 @@ class FineTunedScorer:
         meta = json.loads((self.folder / META_FILE).read_text())
         self.meta = meta
         self.model_version: str = meta["model_version"]
+        self.confidence_temperatures = confidence_temperatures(meta)
         trained_on = tuple(meta.get("topics", TOPICS))
         if trained_on != TOPICS:
             raise ArtefactTopicsError(
@@ -183,7 +211,8 @@ class FineTunedScorer:
 
     def _score_texts(self, texts: Sequence[str]) -> list[dict[str, list[float]]]:
         """The encoder's probabilities, with the lexical model's added where there is one; in
-        int8, near ties (NEAR_TIE_MARGIN) are scored again by the same network in fp32."""
+        int8, near ties (NEAR_TIE_MARGIN, on the untempered scores) are scored again by the
+        same network in fp32; then the confidence temperatures."""
         scores = self._with_lexical(self._encoder_scores(texts), texts)
         if self.inference.precision == "int8":
             close = near_ties(scores, self.near_tie_margin)
@@ -192,7 +221,7 @@ class FineTunedScorer:
                 for index, row in zip(close, self._with_lexical(
                         self._encoder_scores(again, fp32=True), again), strict=True):
                     scores[index] = row
-        return scores
+        return temper(scores, self.confidence_temperatures)
 
     def _with_lexical(self, scores: list[dict[str, list[float]]], texts: Sequence[str]
                       ) -> list[dict[str, list[float]]]:

@@ -75,3 +75,45 @@ def test_cross_fitting_sees_through_offsets_fitted_to_noise() -> None:
     assert cross_fitted_f_avg(gold, log_probabilities, outlets, 0.0) == raw
     _, in_sample = best_offsets(gold, log_probabilities, 2.0)
     assert in_sample > cross_fitted_f_avg(gold, log_probabilities, outlets, 2.0)
+
+
+def _overconfident(rows: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """Labels drawn from a known distribution, and log-probabilities that state it twice as
+    sharply (the log-probabilities doubled): what an over-sure model gives."""
+    rng = np.random.default_rng(seed)
+    true = rng.dirichlet(np.ones(len(LABELS)) * 0.7, rows)
+    gold = [LABELS[rng.choice(len(LABELS), p=p)] for p in true]
+    sharp = 2 * np.log(true)
+    return gold, sharp - np.log(np.exp(sharp).sum(1, keepdims=True))
+
+
+def test_the_temperature_undoes_overconfidence_and_leaves_a_calibrated_model_alone() -> None:
+    from tools.calibrate import best_temperature
+
+    gold, sharp = _overconfident(4000, 7)
+    temperature, before, after = best_temperature(gold, sharp)
+    assert 1.8 < temperature < 2.2  # the log-probabilities were doubled
+    assert after < before
+    calibrated, _, _ = best_temperature(gold, sharp / 2)
+    assert 0.9 < calibrated < 1.1
+
+
+def test_tempering_changes_confidence_never_the_label() -> None:
+    from stancewatch.models.interface import TOPICS
+    from stancewatch.models.stance_model import confidence_temperatures, temper
+
+    rng = np.random.default_rng(11)
+    scores = [{topic: rng.dirichlet(np.ones(len(LABELS)) * 0.3).tolist() for topic in TOPICS}
+              for _ in range(200)]
+    softened = temper(scores, dict.fromkeys(TOPICS, 2.0))
+    for before, after in zip(scores, softened, strict=True):
+        for topic in TOPICS:
+            assert np.argmax(after[topic]) == np.argmax(before[topic])
+            assert max(after[topic]) <= max(before[topic]) + 1e-12
+            assert abs(sum(after[topic]) - 1) < 1e-9
+    assert temper(scores, dict.fromkeys(TOPICS, 1.0)) is scores
+    # an artefact calibrated before temperatures existed keeps its confidences
+    assert confidence_temperatures({"calibration": {"membership": {"offsets": {}}}}) == \
+        dict.fromkeys(TOPICS, 1.0)
+    assert confidence_temperatures({"calibration": {"membership": {"temperature": 1.85}}})[
+        "membership"] == 1.85

@@ -83,11 +83,11 @@ def test_ensemble_version_names_the_members_seeds_and_their_data():
 @pytest.mark.slow
 def test_rebuilding_the_bundled_ensemble_from_its_members_gives_its_probabilities(tmp_path):
     """The bundled model is an ensemble: its members, taken out as artefacts of their own and
-    combined again, give the same mean probabilities (before the bundled calibration and
-    its lexical model)."""
+    combined again, give the same mean probabilities (before the bundled calibration, its
+    confidence temperatures and its lexical model)."""
     from stancewatch.models.inference import InferenceOptions
     from stancewatch.models.lexical import LexicalModel
-    from stancewatch.models.stance_model import FineTunedScorer
+    from stancewatch.models.stance_model import FineTunedScorer, confidence_temperatures
 
     bundled = json.loads((DEFAULT_MODEL / META_FILE).read_text())
     members = [DEFAULT_MODEL / name for name in bundled[MEMBERS_KEY]]
@@ -103,7 +103,8 @@ def test_rebuilding_the_bundled_ensemble_from_its_members_gives_its_probabilitie
                          FineTunedScorer(tmp_path / "ensemble", inference=options).score(texts)])
     theirs = torch.tensor([[s[t] for t in TOPICS] for s in
                            FineTunedScorer(DEFAULT_MODEL, inference=options).score(texts)])
-    undone = theirs.log() - calibration_offsets(bundled)
+    temperatures = torch.tensor([[t] for t in confidence_temperatures(bundled).values()])
+    undone = theirs.log() * temperatures - calibration_offsets(bundled)  # softmax(s / T): × T
     lexical = LexicalModel.load(DEFAULT_MODEL)
     if lexical is not None:
         undone = undone - lexical.weight * torch.from_numpy(lexical.log_probabilities(texts)).float()

@@ -10,8 +10,14 @@ steps of 0.25 within ±bound, the combination with the best dev F_avg, ties to t
 total offset. The bound (0, i.e. no calibration, 0.5, 1, 1.5 or 2) is the one whose
 offsets score best on dev outlets they were not chosen on (5-fold cross-fitting by
 outlet, 10 shuffles), ties to the smaller bound: a wide grid fits 782 sentences, not
-coverage. `make train` runs it after training; run it alone with
-`python -m tools.calibrate [--model PATH] [--recalibrate]`.
+coverage.
+
+Then the confidence: with the offsets in place, one temperature per topic softens the
+final probabilities, softmax(log p / T), T chosen on the same dev rows by the mean negative
+log-likelihood of the gold labels (TEMPERATURES grid). Dividing every label's score by the
+same T keeps their order, so no label changes; what changes is that a confidence of 0.8 is
+right about 8 times in 10 (models/README.md measures it). `make train` runs it after
+training; run it alone with `python -m tools.calibrate [--model PATH] [--recalibrate]`.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from tools.dataset import LabelledSentence, real_splits
 BOUNDS = (0.0, 0.5, 1.0, 1.5, 2.0)
 STEP = 0.25
 FOLDS, SHUFFLES = 5, 10
+TEMPERATURES = np.round(np.exp(np.linspace(np.log(0.5), np.log(8.0), 200)), 3)
 HEADS_FILE = "heads.safetensors"
 
 
@@ -99,9 +106,28 @@ def cross_fitted_f_avg(gold: list[str], log_probabilities: np.ndarray, groups: l
     return round(float(np.mean(scores)), 4)
 
 
+def mean_log_loss(gold_index: np.ndarray, log_probabilities: np.ndarray,
+                  temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of the gold labels under softmax(log p / T)."""
+    logits = log_probabilities / temperature
+    logits = logits - logits.max(1, keepdims=True)
+    normaliser = np.log(np.exp(logits).sum(1))
+    return float(np.mean(normaliser - logits[np.arange(len(gold_index)), gold_index]))
+
+
+def best_temperature(gold: list[str], log_probabilities: np.ndarray) -> tuple[float, float, float]:
+    """The temperature of TEMPERATURES with the smallest mean log loss on these rows (the
+    calibrated log-probabilities), and the loss at T = 1 and at it."""
+    gold_index = np.array([LABELS.index(label) for label in gold])
+    losses = [mean_log_loss(gold_index, log_probabilities, t) for t in TEMPERATURES]
+    best = int(np.argmin(losses))
+    return float(TEMPERATURES[best]), mean_log_loss(gold_index, log_probabilities), losses[best]
+
+
 def dev_log_probabilities(folder: Path, rows: list[LabelledSentence]) -> dict[str, np.ndarray]:
     scorer = FineTunedScorer(folder, inference=InferenceOptions(device="cpu", precision="fp32",
                                                                 runtime="torch"))
+    scorer.confidence_temperatures = dict.fromkeys(TOPICS, 1.0)  # fitted here, afresh
     scores = scorer.score([row.text for row in rows])
     return {topic: np.log(np.array([s[topic] for s in scores]) + 1e-9) for topic in TOPICS}
 
@@ -120,7 +146,7 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
     if "calibration" in meta:
         meta["model_version"] = meta["model_version"].rsplit("-c", 1)[0]
     outlets = [row.site for row in rows]
-    calibration: dict[str, object] = {"rule": __doc__.split("\n\n")[1].replace("\n", " "),
+    calibration: dict[str, object] = {"rule": " ".join(__doc__.split("\n\n")[1:3]).replace("\n", " "),
                                       "dev_rows": len(rows)}
     for topic in TOPICS:
         gold = [row.label(topic) for row in rows]
@@ -129,10 +155,15 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                      for bound in BOUNDS}
         bound = max(BOUNDS, key=lambda b: (estimates[b], -b))
         offsets, after = best_offsets(gold, log_probabilities[topic], bound)
+        temperature, loss_before, loss_after = best_temperature(
+            gold, log_probabilities[topic] + offsets.round(2))
         calibration[topic] = {"offsets": dict(zip(LABELS, offsets.round(2).tolist(), strict=True)),
                               "bound": bound, "dev_f_avg_before": before["f_avg"],
                               "dev_f_avg_after": after,
-                              "dev_f_avg_cross_fitted": {str(b): e for b, e in estimates.items()}}
+                              "dev_f_avg_cross_fitted": {str(b): e for b, e in estimates.items()},
+                              "temperature": temperature,
+                              "dev_log_loss_before": round(loss_before, 4),
+                              "dev_log_loss_after": round(loss_after, 4)}
     digest = hashlib.sha256(json.dumps(calibration, sort_keys=True).encode()).hexdigest()[:4]
     meta["calibration"] = calibration
     meta["model_version"] = f"{meta['model_version']}-c{digest}"
@@ -159,7 +190,9 @@ def main() -> None:
         estimates = ", ".join(f"±{b} {e:.4f}" for b, e in entry["dev_f_avg_cross_fitted"].items())
         print(f"{topic}: cross-fitted dev F_avg by bound: {estimates}; bound {entry['bound']}: "
               f"offsets {entry['offsets']} dev F_avg {entry['dev_f_avg_before']:.4f} -> "
-              f"{entry['dev_f_avg_after']:.4f} (in sample)")
+              f"{entry['dev_f_avg_after']:.4f} (in sample); confidence temperature "
+              f"{entry['temperature']} (dev log loss {entry['dev_log_loss_before']:.4f} -> "
+              f"{entry['dev_log_loss_after']:.4f})")
     print(f"model_version {meta['model_version']}", file=sys.stderr)
 
 
