@@ -22,6 +22,7 @@ import argparse
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -93,6 +94,18 @@ def _slice_report(rows: list[LabelledSentence], predictions: list[SentenceStance
                for topic in TOPICS}}
 
 
+def _breakdown(rows: list[LabelledSentence], predictions: list[SentenceStance],
+               key_of: Callable[[LabelledSentence], str | None]) -> dict[str, dict[str, object]]:
+    """A slice report for each value of `key_of` (rows where it is None are left out)."""
+    slices: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        key = key_of(row)
+        if key:
+            slices[key].append(index)
+    return {key: _slice_report([rows[i] for i in ix], [predictions[i] for i in ix])
+            for key, ix in slices.items()}
+
+
 def _slice_line(name: str, slice_report: dict[str, object]) -> str:
     topics = " / ".join(f"{slice_report[t]['f_avg']:.2f} ({slice_report[t]['stance_rows']})"
                         for t in TOPICS)
@@ -126,20 +139,11 @@ def report_for(rows: list[LabelledSentence], predictions: list[SentenceStance],
            if pairs},
         "clusters": "site",
     }
-    by_type: dict[str, list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        if row.sentence_type:
-            by_type[row.sentence_type].append(index)
-    report["by_sentence_type"] = {
-        kind: _slice_report([rows[i] for i in ix], [predictions[i] for i in ix])
-        for kind, ix in sorted(by_type.items(), key=lambda kv: -len(kv[1]))}
-    by_period: dict[str, list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        if row.source_date:
-            by_period[period_of(row.source_date)].append(index)
-    report["by_period"] = {
-        period: _slice_report([rows[i] for i in ix], [predictions[i] for i in ix])
-        for period, ix in sorted(by_period.items())}
+    by_type = _breakdown(rows, predictions, lambda row: row.sentence_type)
+    report["by_sentence_type"] = dict(sorted(by_type.items(), key=lambda kv: -kv[1]["rows"]))
+    report["by_period"] = dict(sorted(_breakdown(
+        rows, predictions, lambda row: period_of(row.source_date) if row.source_date else None
+    ).items()))
     report["rows"] = len(rows)
     report["model_version"] = model_version
     report["sentences_per_second"] = round(len(rows) / seconds, 1)
