@@ -116,8 +116,10 @@ def _stance_counts(gold: Mapping[str, Sequence[str]], predicted: Mapping[str, Se
     return np.stack(columns, axis=1).astype(float)
 
 
-def _f_avg_mean(counts: np.ndarray) -> np.ndarray:
-    """Mean F_avg over topics from summed counts (… × topics·6); F1 = 2·TP / (P + G)."""
+def f_avg_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Mean F_avg over topics from summed counts (… × topics·6: per topic, for favor then
+    against, true positives, predicted, gold); F1 = 2·TP / (P + G), 0 without a TP. The one
+    vectorised F_avg: the bootstrap here and the calibration search (tools/calibrate.py)."""
     triples = counts.reshape(*counts.shape[:-1], -1, 3)
     true, predicted, gold = triples[..., 0], triples[..., 1], triples[..., 2]
     f1s = np.where(true > 0, 2 * true / np.maximum(predicted + gold, 1), 0.0)
@@ -138,7 +140,7 @@ def f_avg_interval(gold: Mapping[str, Sequence[str]], predicted: Mapping[str, Se
     counts = _stance_counts(gold, predicted)
     index, weights = _cluster_weights(clusters, resamples, seed)
     summed = weights @ _per_cluster(counts, index, weights.shape[1])
-    return _percentiles(float(_f_avg_mean(counts.sum(0))), _f_avg_mean(summed), level)
+    return _percentiles(float(f_avg_from_counts(counts.sum(0))), f_avg_from_counts(summed), level)
 
 
 def f_avg_difference(gold: Mapping[str, Sequence[str]], predicted: Mapping[str, Sequence[str]],
@@ -151,8 +153,8 @@ def f_avg_difference(gold: Mapping[str, Sequence[str]], predicted: Mapping[str, 
     both = _per_cluster(np.concatenate([ours, theirs], axis=1), index, weights.shape[1])
     summed = weights @ both
     width = ours.shape[1]
-    samples = _f_avg_mean(summed[:, :width]) - _f_avg_mean(summed[:, width:])
-    estimate = _f_avg_mean(ours.sum(0)) - _f_avg_mean(theirs.sum(0))
+    samples = f_avg_from_counts(summed[:, :width]) - f_avg_from_counts(summed[:, width:])
+    estimate = f_avg_from_counts(ours.sum(0)) - f_avg_from_counts(theirs.sum(0))
     return _percentiles(float(estimate), samples, level)
 
 

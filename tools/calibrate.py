@@ -36,7 +36,7 @@ from safetensors.torch import load_file, save_file
 from stancewatch.models.classifier import DEFAULT_MODEL
 from stancewatch.models.inference import InferenceOptions
 from stancewatch.models.interface import LABELS, TOPICS
-from stancewatch.models.metrics import topic_report
+from stancewatch.models.metrics import f_avg_from_counts, topic_report
 from stancewatch.models.networks import calibration_offsets
 from stancewatch.models.stance_model import MEMBERS_KEY, META_FILE, FineTunedScorer
 from tools.dataset import LabelledSentence, real_splits
@@ -58,15 +58,13 @@ def candidate_offsets(bound: float) -> np.ndarray:
 def f_avg_of(gold: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """F_avg (mean F1 of favor and against; models/metrics.py) of each row of `predicted`
     (candidates × sentences, label indices) against `gold`, rounded like topic_report."""
-    scores = []
+    counts = []
     for label in ("favor", "against"):
         index = LABELS.index(label)
         is_gold, is_predicted = gold == index, predicted == index
-        true = (is_gold & is_predicted).sum(1)
-        wrong = (is_predicted & ~is_gold).sum(1) + (is_gold & ~is_predicted).sum(1)
-        scores.append(np.where(2 * true + wrong > 0, 2 * true / np.maximum(2 * true + wrong, 1),
-                               0.0))
-    return np.round((scores[0] + scores[1]) / 2, 4)
+        counts += [(is_gold & is_predicted).sum(1), is_predicted.sum(1),
+                   np.broadcast_to(is_gold.sum(-1), is_predicted.shape[:1])]
+    return np.round(f_avg_from_counts(np.stack(counts, axis=-1).astype(float)), 4)
 
 
 def _best(gold_index: np.ndarray, log_probabilities: np.ndarray,
@@ -155,9 +153,10 @@ def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:
                      for bound in BOUNDS}
         bound = max(BOUNDS, key=lambda b: (estimates[b], -b))
         offsets, after = best_offsets(gold, log_probabilities[topic], bound)
+        offsets = offsets.round(2)
         temperature, loss_before, loss_after = best_temperature(
-            gold, log_probabilities[topic] + offsets.round(2))
-        calibration[topic] = {"offsets": dict(zip(LABELS, offsets.round(2).tolist(), strict=True)),
+            gold, log_probabilities[topic] + offsets)
+        calibration[topic] = {"offsets": dict(zip(LABELS, offsets.tolist(), strict=True)),
                               "bound": bound, "dev_f_avg_before": before["f_avg"],
                               "dev_f_avg_after": after,
                               "dev_f_avg_cross_fitted": {str(b): e for b, e in estimates.items()},
