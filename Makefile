@@ -42,7 +42,7 @@ faults: $(STAMP)
 # about 80 minutes on 2 CPU cores, 2-3 on a GPU
 SEEDS ?= 13 14
 # The encoder members train on corpus rounds 1-3: with rounds 4-6 the pair scored lower on
-# real dev (models/README.md); the lexical model (tools/lexical.py) uses every round.
+# real dev (models/HISTORY.md); the lexical model (tools/lexical.py) uses every round.
 EXCLUDE_SLICES ?= r4 r5 r6
 train: $(STAMP)
 	for seed in $(SEEDS); do $(PY) -m tools.train --seed $$seed --exclude-slices $(EXCLUDE_SLICES) --output build/members/seed-$$seed || exit 1; done

@@ -76,7 +76,7 @@ class Settings(FetchPolicy):
         "auto", "classifier arithmetic: auto is int8 on the CPU (dynamic, every encoder "
         "projection but layer 0's feed-forward output, one sentence per call so that no "
         "sentence's label depends on the others scored with it; sentences whose two likeliest "
-        "labels are within 0.15 are scored again in fp32, so F_avg stays within 0.002 of "
+        "labels are within 0.15 are scored again in fp32, so F_avg stays within 0.005 of "
         "fp32's on the held-out sets, models/README.md) and fp16 on CUDA; fp32 is the "
         "reference",
         choices=PRECISIONS)

@@ -10,7 +10,7 @@ int8 is dynamic quantisation (int8 weights per output channel, activations quant
 batch) of every encoder projection except the first layer's feed-forward output (its input
 carries the activation outliers); that one and the heads stay fp32. Quantising it too moves
 F_avg on the real development split by 0.026, past the model card's 0.01 rule; leaving it
-in fp32 costs about 7 % of the speed (models/README.md).
+in fp32 costs about 7 % of the speed (models/HISTORY.md).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def test_onnx_export_is_keyed_by_the_network_not_by_its_measurements(tmp_path):
 
 def test_int8_recipe_keeps_the_first_feed_forward_output_in_fp32():
     """ONNX node names and torch module names name the same layers: every encoder
-    projection but layer 0's feed-forward output (the outlier layer, models/README.md);
+    projection but layer 0's feed-forward output (the outlier layer, models/HISTORY.md);
     the attention score products and the heads stay fp32."""
     from stancewatch.models.onnx_runtime import INT8_MODULES, int8_node
 

@@ -4,12 +4,12 @@
 Fits TF-IDF (lower-cased word unigrams and bigrams seen in at least two training rows,
 sublinear term frequency) and one multinomial logistic regression per topic (scikit-learn,
 L2, C) on the training rows of the artefact's data choice (its recipe's `data`) from every
-corpus round: the encoders' `--exclude-slices` does not apply (models/README.md: the word
+corpus round: the encoders' `--exclude-slices` does not apply (models/HISTORY.md: the word
 model did better with every round, the encoders without rounds 4-6), writes the two files of
 models/lexical.py into the artefact and records the weight in its metadata and version. Run
 it after training or tools.ensemble and before tools.calibrate: the offsets are chosen on
 the combined scores. The weight and C are recipe choices made on the real development
-split (models/README.md); the dev F_avg before and after is printed and kept.
+split (models/HISTORY.md); the dev F_avg before and after is printed and kept.
 """
 
 from __future__ import annotations

@@ -260,7 +260,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ARTEFACTS_DIR / ARTEFACT_NAME)
     parser.add_argument("--exclude-slices", nargs="*", default=[], metavar="PREFIX",
                         help="leave out the real training rows of corpus files starting so "
-                             "(make train: r4 r5 r6, see models/README.md)")
+                             "(make train: r4 r5 r6, see models/HISTORY.md)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     train(args.seed, args.epochs, args.batch_size, args.learning_rate, args.rank, args.alpha,
