@@ -13,7 +13,7 @@ MIX_OFF ?= 370
 MIX_ARGS ?=
 
 .PHONY: install demo test test-fast faults train eval bench-model bench-model-accuracy \
-	bench-robustness bench bench-mix bench-extract bench-warehouse relevance-check server lint clean
+	bench-robustness bench bench-mix bench-extract bench-warehouse relevance-check gpu-bundle server lint clean
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ train: $(STAMP)
 	$(PY) -m tools.ensemble --output models/artefacts/stance-minilm-lora $(foreach seed,$(SEEDS),build/members/seed-$(seed))
 	$(PY) -m tools.lexical
 	$(PY) -m tools.calibrate
+
+# what a GPU machine without this project needs for tools/sweep.py and tools/gpu_check.py
+# (the base in fp16 and the tld package: tools/standalone.py); carry build/gpu there
+gpu-bundle: $(STAMP)
+	$(PY) -m tools.standalone --bundle build/gpu
 
 eval: $(STAMP)
 	$(PY) -m tools.evaluate

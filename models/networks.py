@@ -128,7 +128,8 @@ def merged_network(folder: Path, meta: dict, base: str) -> nn.Module:
         if Path(name).name != name or name in (".", "..") or not (folder / name).is_dir():
             raise ArtefactMembersError(f"{folder}: ensemble member {name!r} is not a "
                                        "folder of the artefact")
-    encoder = AutoModel.from_pretrained(base, add_pooling_layer=False)
+    # fp32 whatever the base file holds (transformers 5 would keep an fp16 copy's dtype)
+    encoder = AutoModel.from_pretrained(base, add_pooling_layer=False, dtype=torch.float32)
     if not members:
         return _member_network(encoder, folder)
     networks = [_member_network(copy.deepcopy(encoder), folder / name) for name in members]

@@ -1,9 +1,10 @@
 """GPU check: sentences/s through the classify path on CUDA, fp32 against fp16 (and bf16).
 
 Prepared for a machine with a GPU, not run in CI (there is none). Needs only torch,
-transformers and safetensors, this repository's files and the base weights:
+transformers and safetensors, this repository's files and the bundle of `make gpu-bundle`
+(the base weights in fp16; tools/standalone.py), carried as `build/gpu`:
 
-    STANCEWATCH_BASE_PATH=/path/to/all-MiniLM-L6-v2 python tools/gpu_check.py
+    python -m tools.gpu_check
 
 It loads the bundled artefact through the same code the pipeline uses
 (models.classifier.load_classifier with device=cuda), classifies every labelled sentence
@@ -21,25 +22,10 @@ import json
 import statistics
 import sys
 import time
-import types
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import standalone
 
-
-def _import_without_install() -> None:
-    """Map the repository's folders onto the installed package names when stancewatch is
-    not installed (a GPU box with only torch, transformers and safetensors)."""
-    try:
-        import stancewatch.models.classifier  # noqa: F401
-        return
-    except ImportError:
-        pass
-    for name, folder in (("stancewatch", ROOT / "stancewatch"), ("stancewatch.models",
-                                                                 ROOT / "models")):
-        module = types.ModuleType(name)
-        module.__path__ = [str(folder)]  # type: ignore[attr-defined]
-        sys.modules[name] = module
+ROOT = standalone.ROOT
 
 
 def labelled_texts(limit: int) -> list[str]:
@@ -60,7 +46,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None,
                         help="sentences per forward pass (default: the CUDA default)")
     args = parser.parse_args()
-    _import_without_install()
+    standalone.prepare()
     import torch
 
     from stancewatch.models.classifier import load_classifier

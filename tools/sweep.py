@@ -1,102 +1,285 @@
-"""Recipe search on the development split (never the test set): `python -m tools.sweep`.
+"""Recipe sweep on the real corpus, prepared for a GPU: `python -m tools.sweep --output DIR`.
 
-Prints one line per configuration; the chosen recipe is the default of models.train.
-rank > 0: LoRA of that rank; rank 0: full fine-tuning; rank -1: frozen encoder + heads.
+Trains every recipe of tools/sweep.toml with each of its seeds, in the file's order, and
+scores on the real development split (never the test split):
+
+* each member, through the scorer the pipeline uses (fp32, typography mapped);
+* each recipe's ensemble, the mean of its members' probabilities (what `make train`
+  installs, before the word model and the calibration);
+* each ensemble against the first recipe's (the installed recipe, trained on the same
+  machine), with a 95 % interval paired over sites: a difference whose interval holds 0 is
+  no evidence either way (models/README.md: dev cannot resolve steps of 0.01–0.02).
+
+`DIR/sweep.json` is rewritten after every member, so a run stopped at its time limit keeps
+what it finished. With `--budget-seconds`, no member is started that would not finish
+inside the budget at the pace of the members so far; the recipes left are listed as not
+run. The members of the recipe whose ensemble scores best are written as one tar file each
+(`DIR/RECIPE-seed-N.tar`; the device tool brings back 8 files of at most 16 MiB). To read
+them against the installed model on the CPU, the chain of `make train`:
+
+    tar -xf DIR/RECIPE-seed-13.tar -C build/members   # and seed 14
+    python -m tools.ensemble --output build/candidate build/members/RECIPE-seed-13 …
+    python -m tools.lexical --model build/candidate
+    python -m tools.calibrate --model build/candidate   # prints the cross-fitted dev figure
+    python -m tools.evaluate --model build/candidate --no-write
+
+On a machine without the project installed (the GPU image), carry the bundle of
+`make gpu-bundle` as `build/gpu` (tools/standalone.py). Before spending device time, a
+smoke run here checks the whole script in a minute: `--train-rows 64 --epochs 1`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import re
+import shutil
+import sys
+import tarfile
 import tempfile
 import time
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-import torch
+from tools import standalone
 
-from stancewatch.models.interface import TOPICS
-from tools.train import train
-
-GRID = [
-    # (learning rate, LoRA rank, epochs, seed)
-    (1e-3, 16, 12, 13), (1e-3, 16, 20, 13), (2e-3, 16, 12, 13), (2e-3, 16, 20, 13),
-    (5e-4, 16, 20, 13), (3e-3, 16, 20, 13), (1e-3, 8, 20, 13), (1e-3, 32, 20, 13),
-    (2e-3, 32, 20, 13), (1e-3, 16, 30, 13), (1e-3, 16, 20, 1), (1e-3, 16, 20, 2),
-    (5e-5, 0, 12, 13), (1e-2, -1, 20, 13),
-]
+GRID = Path(__file__).with_name("sweep.toml")
+RETURNED_FILE_LIMIT = 16 * 2**20  # what the device tool brings back, per file
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def frozen_baseline(epochs: int = 300, learning_rate: float = 1e-2) -> dict[str, float]:
-    """Frozen sentence embeddings + one linear head per topic (the classic baseline):
-    embeddings are computed once, then the heads are trained on them (full batch)."""
-    from transformers import AutoModel, AutoTokenizer
+class SweepGridError(ValueError):
+    """tools/sweep.toml (or the grid given) is not a list of recipes the sweep can train."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One training recipe: tools/train.py's options under a name."""
+
+    name: str
+    rank: int = 16
+    alpha: int = 32
+    learning_rate: float = 1e-3
+    epochs: int = 8
+    batch_size: int = 16
+    dropout: float = 0.1
+    data: str = "real+written"
+    class_weights: str = "none"
+    exclude_slices: tuple[str, ...] = ()
+
+
+def load_grid(path: Path) -> tuple[list[int], list[Recipe]]:
+    """(seeds, recipes) from a sweep file; every mistake is named with the recipe it is in."""
+    try:
+        grid = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SweepGridError(f"{path}: {exc}") from None
+    seeds = grid.get("seeds")
+    if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds) \
+            or len(set(seeds)) < len(seeds):
+        raise SweepGridError(f"{path}: seeds must be a list of distinct integers")
+    fields = {f.name: f for f in dataclasses.fields(Recipe)}
+    recipes: list[Recipe] = []
+    for number, entry in enumerate(grid.get("recipe", []), start=1):
+        where = f"{path}: recipe {number} ({entry.get('name', 'no name')!r})"
+        unknown = sorted(set(entry) - set(fields))
+        if unknown:
+            raise SweepGridError(f"{where}: unknown field(s) {', '.join(unknown)}; "
+                                 f"known: {', '.join(fields)}")
+        if not isinstance(entry.get("name"), str) or not NAME.fullmatch(entry["name"]):
+            raise SweepGridError(f"{where}: name must be letters, digits, '.', '_' or '-' "
+                                 "(it names files)")
+        values = dict(entry)
+        if "exclude_slices" in values:
+            values["exclude_slices"] = tuple(values["exclude_slices"])
+        default = Recipe(name=values["name"])
+        for key, value in values.items():
+            expected = type(getattr(default, key))
+            if not isinstance(value, expected) or isinstance(value, bool):
+                if not (expected is float and type(value) is int):
+                    raise SweepGridError(f"{where}: {key} must be {expected.__name__}")
+        recipes.append(Recipe(**values))
+    if not recipes:
+        raise SweepGridError(f"{path}: no [[recipe]]")
+    names = [r.name for r in recipes]
+    if len(set(names)) < len(names):
+        raise SweepGridError(f"{path}: two recipes share a name")
+    return seeds, recipes
+
+
+def member_probabilities(folder: Path, texts: list[str], device: str) -> dict[str, object]:
+    """The member's dev probabilities per topic (an array, rows × labels), scored as the
+    pipeline scores: fp32, typography mapped, no calibration or temperature."""
+    import numpy as np
+
+    from stancewatch.models.inference import InferenceOptions
+    from stancewatch.models.interface import TOPICS
+    from stancewatch.models.stance_model import FineTunedScorer
+
+    scorer = FineTunedScorer(folder, inference=InferenceOptions(device=device, precision="fp32",
+                                                                runtime="torch"))
+    scorer.confidence_temperatures = dict.fromkeys(TOPICS, 1.0)
+    scores = scorer.score(texts)
+    return {topic: np.array([s[topic] for s in scores]) for topic in TOPICS}
+
+
+def labels_of(probabilities: list[dict[str, object]]) -> dict[str, list[str]]:
+    """The argmax labels of the mean of the members' probabilities (EnsembleNetwork)."""
+    import numpy as np
 
     from stancewatch.models.interface import LABELS
+
+    return {topic: [LABELS[i] for i in np.mean([p[topic] for p in probabilities], axis=0)
+                    .argmax(-1).tolist()]
+            for topic in probabilities[0]}
+
+
+def dev_figures(gold: dict[str, list[str]], predicted: dict[str, list[str]]) -> dict[str, float]:
     from stancewatch.models.metrics import topic_report
-    from stancewatch.models.networks import mean_pool
-    from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
-    from tools.dataset import train_dev_split
 
-    torch.manual_seed(13)
-    train_rows, dev_rows = train_dev_split()
-    base = resolve_base(BUNDLED_BASE)
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    encoder = AutoModel.from_pretrained(base).eval()
-
-    def embed(rows):
-        chunks = []
-        with torch.inference_mode():
-            for start in range(0, len(rows), 64):
-                batch = tokenizer([r.text for r in rows[start : start + 64]], padding=True,
-                                  truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
-                hidden = encoder(**batch).last_hidden_state
-                chunks.append(mean_pool(hidden, batch["attention_mask"]))
-        return torch.cat(chunks)
-
-    train_x, dev_x = embed(train_rows), embed(dev_rows)
-    result = {}
-    for topic in TOPICS:
-        head = torch.nn.Linear(train_x.shape[1], len(LABELS))
-        optimizer = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=0.01)
-        target = torch.tensor([LABELS.index(r.label(topic)) for r in train_rows])
-        for _ in range(epochs):
-            loss = torch.nn.functional.cross_entropy(head(train_x), target)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        predicted = [LABELS[i] for i in head(dev_x).argmax(-1).tolist()]
-        result[topic] = topic_report([r.label(topic) for r in dev_rows], predicted)["f_avg"]
-    result["mean_f_avg"] = round(sum(result[t] for t in TOPICS) / len(TOPICS), 4)
-    return result
+    figures = {topic: float(topic_report(gold[topic], predicted[topic])["f_avg"])  # type: ignore[arg-type]
+               for topic in gold}
+    figures["mean"] = sum(figures.values()) / len(gold)
+    return {key: round(value, 4) for key, value in figures.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--output", type=Path, default=Path("sweep.json"))
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--frozen-baseline", action="store_true",
-                        help="only the frozen-embedding baseline (fast, CPU)")
+def fits_in_budget(elapsed: float, epoch_seconds: list[float], epochs: int,
+                   budget_seconds: float | None) -> bool:
+    """Whether a member of `epochs` epochs, at the slowest pace per epoch seen so far, ends
+    inside the budget. The first member always runs: there is no pace to judge it by."""
+    if budget_seconds is None or not epoch_seconds:
+        return True
+    return elapsed + max(epoch_seconds) * epochs <= budget_seconds
+
+
+def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: float | None = None,
+          epochs: int | None = None, train_rows: int | None = None) -> dict[str, object]:
+    from stancewatch.models.metrics import f_avg_difference
+    from tools.dataset import real_splits
+    from tools.train import train
+
+    seeds, recipes = load_grid(grid)
+    if epochs is not None:
+        recipes = [dataclasses.replace(r, epochs=epochs) for r in recipes]
+    dev = real_splits()["dev"]
+    gold = {topic: [row.label(topic) for row in dev] for topic in dev[0].labels}
+    clusters = [row.site for row in dev]
+    output.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    report: dict[str, object] = {"device": device, "seeds": seeds, "dev_rows": len(dev),
+                                 "budget_seconds": budget_seconds, "recipes": []}
+    results: list[dict[str, object]] = report["recipes"]  # type: ignore[assignment]
+    probabilities: dict[str, list[dict[str, object]]] = {}
+    epoch_seconds: list[float] = []  # per epoch of each member so far, scoring included
+    for recipe in recipes:
+        entry: dict[str, object] = {"recipe": dataclasses.asdict(recipe), "members": [],
+                                    "status": "not run"}
+        results.append(entry)
+        for seed in seeds:
+            if not fits_in_budget(time.time() - started, epoch_seconds, recipe.epochs,
+                                  budget_seconds):
+                entry["status"] = "not run: budget" if not entry["members"] else "partial: budget"
+                break
+            begun = time.time()
+            folder = work / f"{recipe.name}-seed-{seed}"
+            meta = train(seed, recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.rank,
+                         recipe.alpha, recipe.dropout, device, folder, recipe.data,
+                         recipe.class_weights, exclude_slices=recipe.exclude_slices,
+                         max_train_rows=train_rows)
+            member = member_probabilities(folder, [row.text for row in dev], device)
+            probabilities.setdefault(recipe.name, []).append(member)
+            seconds = time.time() - begun
+            epoch_seconds.append(seconds / recipe.epochs)
+            entry["members"].append({  # type: ignore[attr-defined]
+                "seed": seed, "folder": folder.name,
+                "best_epoch": meta["recipe"]["best_epoch"],  # type: ignore[index]
+                "dev": dev_figures(gold, labels_of([member])), "seconds": round(seconds, 1)})
+            entry["status"] = "done" if len(entry["members"]) == len(seeds) else "partial"  # type: ignore[arg-type]
+            predicted = labels_of(probabilities[recipe.name])
+            entry["ensemble_dev"] = dev_figures(gold, predicted)
+            first = recipes[0].name
+            if recipe.name != first and first in probabilities:
+                entry["against_first"] = f_avg_difference(
+                    gold, predicted, labels_of(probabilities[first]), clusters).as_json()
+            (output / "sweep.json").write_text(json.dumps(report, indent=1) + "\n")
+            print("SWEEP", json.dumps({"recipe": recipe.name, **entry["members"][-1],  # type: ignore[index]
+                                       "ensemble_dev": entry["ensemble_dev"]}), flush=True)
+    report["seconds"] = round(time.time() - started, 1)
+    finished = [e for e in results if e.get("ensemble_dev")]
+    if finished:
+        best = max(finished, key=lambda e: e["ensemble_dev"]["mean"])  # type: ignore[index]
+        report["best"] = best["recipe"]["name"]  # type: ignore[index]
+        report["returned"] = [_tar(work / m["folder"], output)  # type: ignore[index]
+                              for m in best["members"]]  # type: ignore[attr-defined]
+    (output / "sweep.json").write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def _tar(folder: Path, output: Path) -> str:
+    target = output / f"{folder.name}.tar"
+    with tarfile.open(target, "w") as archive:
+        archive.add(folder, arcname=folder.name)
+    if target.stat().st_size > RETURNED_FILE_LIMIT:
+        print(f"sweep: {target.name} is {target.stat().st_size / 2**20:.1f} MiB, over the "
+              f"{RETURNED_FILE_LIMIT // 2**20} MiB a device run brings back", file=sys.stderr)
+    return target.name
+
+
+def summary(report: dict[str, object]) -> str:
+    """One line per recipe: its members' and its ensemble's dev F_avg, and the paired
+    difference against the first recipe."""
+    lines = [f"{'recipe':<22} {'members (dev mean F_avg)':<28} {'ensemble':>8}  against the first"]
+    for entry in report["recipes"]:  # type: ignore[attr-defined]
+        members = " ".join(f"{m['dev']['mean']:.3f}" for m in entry["members"]) or "-"
+        ensemble = entry.get("ensemble_dev", {}).get("mean")
+        against = entry.get("against_first")
+        lines.append(
+            f"{entry['recipe']['name']:<22} {members:<28} "
+            f"{f'{ensemble:.3f}' if ensemble is not None else '-':>8}  "
+            + (f"{against['estimate']:+.3f} [{against['low']:+.3f}, {against['high']:+.3f}]"
+               if against else "") + ("" if entry["status"] == "done" else f"  ({entry['status']})"))
+    if "best" in report:
+        lines.append(f"best ensemble on dev: {report['best']}; members returned: "
+                     f"{', '.join(report['returned'])}")  # type: ignore[arg-type]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", type=Path, default=GRID)
+    parser.add_argument("--output", type=Path, required=True,
+                        help="sweep.json and the best recipe's members, one tar each")
+    parser.add_argument("--work", type=Path, help="where members are trained (default: a "
+                        "temporary folder, removed at the end)")
+    parser.add_argument("--device", help="default: cuda when torch sees a GPU, else cpu")
+    parser.add_argument("--budget-seconds", type=float,
+                        help="start no member that would end after this many seconds")
+    parser.add_argument("--epochs", type=int, help="override every recipe's epochs (smoke runs)")
+    parser.add_argument("--train-rows", type=int, help="train on the first N rows (smoke runs)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads (CPU runs)")
     args = parser.parse_args()
-    if args.frozen_baseline:
-        print("frozen baseline dev F_avg:", json.dumps(frozen_baseline()))
-        return
-    rows = []
-    for learning_rate, rank, epochs, seed in GRID:
-        started = time.time()
-        with tempfile.TemporaryDirectory() as folder:
-            meta = train(seed, epochs, 16, learning_rate, rank, 2 * max(rank, 1), 0.1,
-                         args.device, Path(folder) / "artefact")
-        dev = meta["dev"]
-        row = {"learning_rate": learning_rate, "rank": rank, "epochs": epochs, "seed": seed,
-               "best_epoch": meta["recipe"]["best_epoch"],
-               "f_avg": {t: dev[t]["f_avg"] for t in TOPICS},
-               "macro_f1": {t: dev[t]["macro_f1"] for t in TOPICS},
-               "mean_f_avg": round(sum(dev[t]["f_avg"] for t in TOPICS) / len(TOPICS), 4),
-               "seconds": round(time.time() - started, 1)}
-        rows.append(row)
-        print("SWEEP", json.dumps(row), flush=True)
-        args.output.write_text(json.dumps(rows, indent=1))
+    standalone.prepare()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        load_grid(args.grid)
+    except SweepGridError as exc:
+        print(f"sweep: {exc}", file=sys.stderr)
+        return 2
+    work = args.work or Path(tempfile.mkdtemp(prefix="sweep-"))
+    try:
+        report = sweep(args.grid, args.output, work, device, args.budget_seconds, args.epochs,
+                       args.train_rows)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(summary(report))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

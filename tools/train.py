@@ -142,9 +142,13 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
           dropout: float, device: str, output: Path, data: str = "real+written",
           class_weights: str = "none", average_epochs: int = 1,
-          snapshots: Path | None = None, exclude_slices: Sequence[str] = ()) -> dict[str, object]:
+          snapshots: Path | None = None, exclude_slices: Sequence[str] = (),
+          max_train_rows: int | None = None) -> dict[str, object]:
+    """Train one member and write it to `output`; `max_train_rows` keeps only the first
+    rows (a smoke run of a script before it goes to a GPU: tools/sweep.py)."""
     _seed_everything(seed)
     train_rows, dev_rows = training_data(data, exclude_slices)
+    train_rows = train_rows[:max_train_rows]
     network, tokenizer = build_network(BUNDLED_BASE, rank, alpha, dropout)
     network.to(device)
     loss_functions = {
