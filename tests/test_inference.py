@@ -238,3 +238,30 @@ def test_the_default_cpu_path_classifies_without_loading_torch():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.split() == ["against", "[]"], done.stdout + done.stderr
+
+
+def test_the_int8_export_keeps_the_quantisers_advice_out_of_the_users_log(tmp_path, caplog):
+    """onnxruntime's quantiser logs "consider pre-processing" on the root logger at every
+    export: the first `classify` after an install printed it to the user's terminal."""
+    import logging
+
+    import torch
+    from torch import nn
+
+    from stancewatch.models.onnx_runtime import export_network
+
+    class Tiny(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed, self.head = nn.Embedding(16, 8), nn.Linear(8, 8)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            pooled = (self.embed(input_ids) * attention_mask.unsqueeze(-1)).mean(1)
+            return self.head(pooled).view(-1, 2, 4)
+
+    with caplog.at_level(logging.INFO):
+        export_network(Tiny(), tmp_path / "int8.onnx", "int8")
+        logging.getLogger().warning("a warning of the user's own")
+    assert (tmp_path / "int8.onnx").is_file()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "a warning of the user's own"]  # the filter is gone after the export
