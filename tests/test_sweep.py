@@ -1,6 +1,7 @@
 """The recipe sweep prepared for a GPU (tools/sweep.py) and the way it runs where the
 project is not installed (tools/standalone.py)."""
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -11,19 +12,21 @@ import numpy as np
 import pytest
 
 from stancewatch.models.interface import LABELS
+from tools.recipe import DEFAULT
 from tools.standalone import ROOT
-from tools.sweep import GRID, Recipe, SweepGridError, fits_in_budget, labels_of, load_grid, sweep
+from tools.sweep import GRID, SweepGridError, fits_in_budget, labels_of, load_grid, sweep
 
 
 def test_the_grid_starts_with_the_recipe_make_train_installs():
     """The first recipe is the baseline every other is read against: it must be make
-    train's (tools/train.py's defaults, the Makefile's EXCLUDE_SLICES)."""
+    train's (tools/recipe.py's defaults, which tools/train.py takes, and the Makefile's
+    EXCLUDE_SLICES)."""
     seeds, recipes = load_grid(GRID)
     makefile = (ROOT / "Makefile").read_text()
     assert seeds == [int(s) for s in re.search(r"^SEEDS \?= (.+)$", makefile, re.M)[1].split()]
     excluded = tuple(re.search(r"^EXCLUDE_SLICES \?= (.+)$", makefile, re.M)[1].split())
-    assert recipes[0] == Recipe(name=recipes[0].name, exclude_slices=excluded)
-    assert len({r.name for r in recipes}) == len(recipes) > 1
+    assert recipes[0][1] == dataclasses.replace(DEFAULT, exclude_slices=excluded)
+    assert len({name for name, _ in recipes}) == len(recipes) > 1
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -31,6 +34,8 @@ def test_the_grid_starts_with_the_recipe_make_train_installs():
     ("seeds = [13]\n[[recipe]]\nname = '../a'\n", "name must be"),
     ("seeds = [13]\n[[recipe]]\nname = 'a'\nrank = '16'\n", "rank must be int"),
     ("seeds = [13]\n[[recipe]]\nname = 'a'\nepochs = true\n", "epochs must be int"),
+    ("seeds = [13]\n[[recipe]]\nname = 'a'\nexclude_slices = 'r4'\n", "exclude_slices must be a list"),
+    ("seeds = [13]\n[[recipe]]\nname = 'a'\nexclude_slices = ['r4', 5]\n", "list of file prefixes"),
     ("seeds = [13]\n[[recipe]]\nname = 'a'\n[[recipe]]\nname = 'a'\n", "share a name"),
     ("seeds = [13, 13]\n[[recipe]]\nname = 'a'\n", "distinct integers"),
     ("seeds = [13]\n", "no [[recipe]]"),
@@ -46,7 +51,7 @@ def test_a_grid_mistake_is_named(tmp_path, text, message):
 def test_an_integer_learning_rate_is_read_as_a_float(tmp_path):
     grid = tmp_path / "sweep.toml"
     grid.write_text("seeds = [1]\n[[recipe]]\nname = 'a'\nlearning_rate = 1\n")
-    assert load_grid(grid)[1][0].learning_rate == 1
+    assert load_grid(grid)[1][0][1].learning_rate == 1
 
 
 def test_the_ensemble_label_is_the_argmax_of_the_mean_probability():
@@ -96,7 +101,7 @@ def test_a_smoke_sweep_trains_scores_and_returns_the_best_members(tmp_path):
     assert "against_first" not in base
     assert wide["against_first"]["low"] <= wide["against_first"]["estimate"] <= wide["against_first"]["high"]
     best = max((base, wide), key=lambda e: e["ensemble_dev"]["mean"])
-    assert written["best"] == best["recipe"]["name"]
+    assert written["best"] == best["name"]
     assert written["returned"] == [f"{written['best']}-seed-13.tar"]
     with tarfile.open(output / written["returned"][0]) as archive:
         archive.extractall(tmp_path / "back", filter="data")

@@ -40,10 +40,10 @@ import tarfile
 import tempfile
 import time
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from tools import standalone
+from tools.recipe import DEFAULT, Recipe
 
 GRID = Path(__file__).with_name("sweep.toml")
 RETURNED_FILE_LIMIT = 16 * 2**20  # what the device tool brings back, per file
@@ -54,24 +54,9 @@ class SweepGridError(ValueError):
     """tools/sweep.toml (or the grid given) is not a list of recipes the sweep can train."""
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """One training recipe: tools/train.py's options under a name."""
-
-    name: str
-    rank: int = 16
-    alpha: int = 32
-    learning_rate: float = 1e-3
-    epochs: int = 8
-    batch_size: int = 16
-    dropout: float = 0.1
-    data: str = "real+written"
-    class_weights: str = "none"
-    exclude_slices: tuple[str, ...] = ()
-
-
-def load_grid(path: Path) -> tuple[list[int], list[Recipe]]:
-    """(seeds, recipes) from a sweep file; every mistake is named with the recipe it is in."""
+def load_grid(path: Path) -> tuple[list[int], list[tuple[str, Recipe]]]:
+    """(seeds, [(name, recipe)]) from a sweep file; every mistake is named with the recipe it
+    is in. A field left out is make train's (tools/recipe.py)."""
     try:
         grid = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -81,29 +66,31 @@ def load_grid(path: Path) -> tuple[list[int], list[Recipe]]:
             or len(set(seeds)) < len(seeds):
         raise SweepGridError(f"{path}: seeds must be a list of distinct integers")
     fields = {f.name: f for f in dataclasses.fields(Recipe)}
-    recipes: list[Recipe] = []
+    recipes: list[tuple[str, Recipe]] = []
     for number, entry in enumerate(grid.get("recipe", []), start=1):
         where = f"{path}: recipe {number} ({entry.get('name', 'no name')!r})"
-        unknown = sorted(set(entry) - set(fields))
+        unknown = sorted(set(entry) - set(fields) - {"name"})
         if unknown:
             raise SweepGridError(f"{where}: unknown field(s) {', '.join(unknown)}; "
                                  f"known: {', '.join(fields)}")
         if not isinstance(entry.get("name"), str) or not NAME.fullmatch(entry["name"]):
             raise SweepGridError(f"{where}: name must be letters, digits, '.', '_' or '-' "
                                  "(it names files)")
-        values = dict(entry)
-        if "exclude_slices" in values:
+        values = {key: value for key, value in entry.items() if key != "name"}
+        if isinstance(values.get("exclude_slices"), list):
+            if not all(isinstance(prefix, str) for prefix in values["exclude_slices"]):
+                raise SweepGridError(f"{where}: exclude_slices must be a list of file prefixes")
             values["exclude_slices"] = tuple(values["exclude_slices"])
-        default = Recipe(name=values["name"])
         for key, value in values.items():
-            expected = type(getattr(default, key))
+            expected = type(getattr(DEFAULT, key))
             if not isinstance(value, expected) or isinstance(value, bool):
                 if not (expected is float and type(value) is int):
-                    raise SweepGridError(f"{where}: {key} must be {expected.__name__}")
-        recipes.append(Recipe(**values))
+                    kind = "a list" if expected is tuple else expected.__name__
+                    raise SweepGridError(f"{where}: {key} must be {kind}")
+        recipes.append((entry["name"], Recipe(**values)))
     if not recipes:
         raise SweepGridError(f"{path}: no [[recipe]]")
-    names = [r.name for r in recipes]
+    names = [name for name, _ in recipes]
     if len(set(names)) < len(names):
         raise SweepGridError(f"{path}: two recipes share a name")
     return seeds, recipes
@@ -162,7 +149,7 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
 
     seeds, recipes = load_grid(grid)
     if epochs is not None:
-        recipes = [dataclasses.replace(r, epochs=epochs) for r in recipes]
+        recipes = [(name, dataclasses.replace(r, epochs=epochs)) for name, r in recipes]
     dev = real_splits()["dev"]
     gold = {topic: [row.label(topic) for row in dev] for topic in dev[0].labels}
     clusters = [row.site for row in dev]
@@ -173,8 +160,8 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
     results: list[dict[str, object]] = report["recipes"]  # type: ignore[assignment]
     probabilities: dict[str, list[dict[str, object]]] = {}
     epoch_seconds: list[float] = []  # per epoch of each member so far, scoring included
-    for recipe in recipes:
-        entry: dict[str, object] = {"recipe": dataclasses.asdict(recipe), "members": [],
+    for name, recipe in recipes:
+        entry: dict[str, object] = {"name": name, "recipe": dataclasses.asdict(recipe), "members": [],
                                     "status": "not run"}
         results.append(entry)
         for seed in seeds:
@@ -183,13 +170,13 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
                 entry["status"] = "not run: budget" if not entry["members"] else "partial: budget"
                 break
             begun = time.time()
-            folder = work / f"{recipe.name}-seed-{seed}"
+            folder = work / f"{name}-seed-{seed}"
             meta = train(seed, recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.rank,
                          recipe.alpha, recipe.dropout, device, folder, recipe.data,
                          recipe.class_weights, exclude_slices=recipe.exclude_slices,
                          max_train_rows=train_rows)
             member = member_probabilities(folder, [row.text for row in dev], device)
-            probabilities.setdefault(recipe.name, []).append(member)
+            probabilities.setdefault(name, []).append(member)
             seconds = time.time() - begun
             epoch_seconds.append(seconds / recipe.epochs)
             entry["members"].append({  # type: ignore[attr-defined]
@@ -197,20 +184,20 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
                 "best_epoch": meta["recipe"]["best_epoch"],  # type: ignore[index]
                 "dev": dev_figures(gold, labels_of([member])), "seconds": round(seconds, 1)})
             entry["status"] = "done" if len(entry["members"]) == len(seeds) else "partial"  # type: ignore[arg-type]
-            predicted = labels_of(probabilities[recipe.name])
+            predicted = labels_of(probabilities[name])
             entry["ensemble_dev"] = dev_figures(gold, predicted)
-            first = recipes[0].name
-            if recipe.name != first and first in probabilities:
+            first = recipes[0][0]
+            if name != first and first in probabilities:
                 entry["against_first"] = f_avg_difference(
                     gold, predicted, labels_of(probabilities[first]), clusters).as_json()
             (output / "sweep.json").write_text(json.dumps(report, indent=1) + "\n")
-            print("SWEEP", json.dumps({"recipe": recipe.name, **entry["members"][-1],  # type: ignore[index]
+            print("SWEEP", json.dumps({"recipe": name, **entry["members"][-1],  # type: ignore[index]
                                        "ensemble_dev": entry["ensemble_dev"]}), flush=True)
     report["seconds"] = round(time.time() - started, 1)
     finished = [e for e in results if e.get("ensemble_dev")]
     if finished:
         best = max(finished, key=lambda e: e["ensemble_dev"]["mean"])  # type: ignore[index]
-        report["best"] = best["recipe"]["name"]  # type: ignore[index]
+        report["best"] = best["name"]
         report["returned"] = [_tar(work / m["folder"], output)  # type: ignore[index]
                               for m in best["members"]]  # type: ignore[attr-defined]
     (output / "sweep.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -236,7 +223,7 @@ def summary(report: dict[str, object]) -> str:
         ensemble = entry.get("ensemble_dev", {}).get("mean")
         against = entry.get("against_first")
         lines.append(
-            f"{entry['recipe']['name']:<22} {members:<28} "
+            f"{entry['name']:<22} {members:<28} "
             f"{f'{ensemble:.3f}' if ensemble is not None else '-':>8}  "
             + (f"{against['estimate']:+.3f} [{against['low']:+.3f}, {against['high']:+.3f}]"
                if against else "") + ("" if entry["status"] == "done" else f"  ({entry['status']})"))

@@ -30,6 +30,7 @@ from stancewatch.models.metrics import topic_report
 from stancewatch.models.networks import StanceNetwork, save_artefact
 from stancewatch.models.stance_model import BUNDLED_BASE, MAX_LENGTH, resolve_base
 from tools.dataset import LabelledSentence, real_splits, train_dev_split
+from tools.recipe import DEFAULT
 
 DATA_CHOICES = ("real+written", "real", "written")
 
@@ -247,16 +248,16 @@ def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--data", choices=DATA_CHOICES, default="real+written")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--rank", type=int, default=16)
-    parser.add_argument("--alpha", type=int, default=32)
-    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--epochs", type=int, default=DEFAULT.epochs)
+    parser.add_argument("--data", choices=DATA_CHOICES, default=DEFAULT.data)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT.batch_size)
+    parser.add_argument("--learning-rate", type=float, default=DEFAULT.learning_rate)
+    parser.add_argument("--rank", type=int, default=DEFAULT.rank)
+    parser.add_argument("--alpha", type=int, default=DEFAULT.alpha)
+    parser.add_argument("--dropout", type=float, default=DEFAULT.dropout)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--class-weights", choices=CLASS_WEIGHTS, default="none")
+    parser.add_argument("--class-weights", choices=CLASS_WEIGHTS, default=DEFAULT.class_weights)
     parser.add_argument("--average-epochs", type=int, default=1,
                         help="keep the mean of the last N epochs' weights (1: the best epoch)")
     parser.add_argument("--snapshots", type=Path,
