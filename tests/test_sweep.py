@@ -108,7 +108,7 @@ def test_a_smoke_sweep_trains_scores_and_returns_the_best_members(tmp_path):
     member = tmp_path / "back" / f"{written['best']}-seed-13"
     assert json.loads((member / "stancewatch.json").read_text())["recipe"]["seed"] == 13
     assert (member / "heads.safetensors").is_file()
-    from tools.sweep import member_probabilities
+    from tools.calibrate import uncalibrated_probabilities
 
-    scored = member_probabilities(member, ["Peskov said guarantees are premature."], "cpu")
+    scored = uncalibrated_probabilities(member, ["Peskov said guarantees are premature."], "cpu")
     assert all(p.shape == (1, len(LABELS)) and abs(p.sum() - 1) < 1e-5 for p in scored.values())

@@ -122,12 +122,20 @@ def best_temperature(gold: list[str], log_probabilities: np.ndarray) -> tuple[fl
     return float(TEMPERATURES[best]), mean_log_loss(gold_index, log_probabilities), losses[best]
 
 
-def dev_log_probabilities(folder: Path, rows: list[LabelledSentence]) -> dict[str, np.ndarray]:
-    scorer = FineTunedScorer(folder, inference=InferenceOptions(device="cpu", precision="fp32",
+def uncalibrated_probabilities(folder: Path, texts: list[str], device: str = "cpu"
+                               ) -> dict[str, np.ndarray]:
+    """The artefact's probabilities per topic (rows × labels), scored as the pipeline scores
+    (fp32, typography mapped) but without its confidence temperature."""
+    scorer = FineTunedScorer(folder, inference=InferenceOptions(device=device, precision="fp32",
                                                                 runtime="torch"))
     scorer.confidence_temperatures = dict.fromkeys(TOPICS, 1.0)  # fitted here, afresh
-    scores = scorer.score([row.text for row in rows])
-    return {topic: np.log(np.array([s[topic] for s in scores]) + 1e-9) for topic in TOPICS}
+    scores = scorer.score(texts)
+    return {topic: np.array([s[topic] for s in scores]) for topic in TOPICS}
+
+
+def dev_log_probabilities(folder: Path, rows: list[LabelledSentence]) -> dict[str, np.ndarray]:
+    probabilities = uncalibrated_probabilities(folder, [row.text for row in rows])
+    return {topic: np.log(values + 1e-9) for topic, values in probabilities.items()}
 
 
 def calibrate(folder: Path, recalibrate: bool = False) -> dict[str, object]:

@@ -96,22 +96,6 @@ def load_grid(path: Path) -> tuple[list[int], list[tuple[str, Recipe]]]:
     return seeds, recipes
 
 
-def member_probabilities(folder: Path, texts: list[str], device: str) -> dict[str, object]:
-    """The member's dev probabilities per topic (an array, rows × labels), scored as the
-    pipeline scores: fp32, typography mapped, no calibration or temperature."""
-    import numpy as np
-
-    from stancewatch.models.inference import InferenceOptions
-    from stancewatch.models.interface import TOPICS
-    from stancewatch.models.stance_model import FineTunedScorer
-
-    scorer = FineTunedScorer(folder, inference=InferenceOptions(device=device, precision="fp32",
-                                                                runtime="torch"))
-    scorer.confidence_temperatures = dict.fromkeys(TOPICS, 1.0)
-    scores = scorer.score(texts)
-    return {topic: np.array([s[topic] for s in scores]) for topic in TOPICS}
-
-
 def labels_of(probabilities: list[dict[str, object]]) -> dict[str, list[str]]:
     """The argmax labels of the mean of the members' probabilities (EnsembleNetwork)."""
     import numpy as np
@@ -144,6 +128,7 @@ def fits_in_budget(elapsed: float, epoch_seconds: list[float], epochs: int,
 def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: float | None = None,
           epochs: int | None = None, train_rows: int | None = None) -> dict[str, object]:
     from stancewatch.models.metrics import f_avg_difference
+    from tools.calibrate import uncalibrated_probabilities
     from tools.dataset import real_splits
     from tools.train import train
 
@@ -175,7 +160,7 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
                          recipe.alpha, recipe.dropout, device, folder, recipe.data,
                          recipe.class_weights, exclude_slices=recipe.exclude_slices,
                          max_train_rows=train_rows)
-            member = member_probabilities(folder, [row.text for row in dev], device)
+            member = uncalibrated_probabilities(folder, [row.text for row in dev], device)
             probabilities.setdefault(name, []).append(member)
             seconds = time.time() - begun
             epoch_seconds.append(seconds / recipe.epochs)
