@@ -108,6 +108,7 @@ def test_a_smoke_sweep_trains_scores_and_returns_the_best_members(tmp_path):
     member = tmp_path / "back" / f"{written['best']}-seed-13"
     assert json.loads((member / "stancewatch.json").read_text())["recipe"]["seed"] == 13
     assert (member / "heads.safetensors").is_file()
+    assert "epoch  1 loss" in (member / "train-log.txt").read_text()  # its training output
     from tools.calibrate import uncalibrated_probabilities
 
     scored = uncalibrated_probabilities(member, ["Peskov said guarantees are premature."], "cpu")

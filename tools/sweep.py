@@ -31,7 +31,9 @@ smoke run here checks the whole script in a minute: `--train-rows 64 --epochs 1`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import io
 import json
 import re
 import shutil
@@ -41,6 +43,7 @@ import tempfile
 import time
 import tomllib
 from pathlib import Path
+from typing import TextIO
 
 from tools import standalone
 from tools.recipe import DEFAULT, Recipe
@@ -116,6 +119,23 @@ def dev_figures(gold: dict[str, list[str]], predicted: dict[str, list[str]]) -> 
     return {key: round(value, 4) for key, value in figures.items()}
 
 
+class Tee(io.TextIOBase):
+    """Writes to several text streams at once: a member's training output goes to the run's
+    output and to its own train-log.txt (tools/ensemble.py keeps it in the artefact)."""
+
+    def __init__(self, *streams: TextIO) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
 def fits_in_budget(elapsed: float, epoch_seconds: list[float], epochs: int,
                    budget_seconds: float | None) -> bool:
     """Whether a member of `epochs` epochs, at the slowest pace per epoch seen so far, ends
@@ -130,6 +150,7 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
     from stancewatch.models.metrics import f_avg_difference
     from tools.calibrate import uncalibrated_probabilities
     from tools.dataset import real_splits
+    from tools.ensemble import TRAIN_LOG
     from tools.train import train
 
     seeds, recipes = load_grid(grid)
@@ -156,10 +177,13 @@ def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: flo
                 break
             begun = time.time()
             folder = work / f"{name}-seed-{seed}"
-            meta = train(seed, recipe.epochs, recipe.batch_size, recipe.learning_rate, recipe.rank,
-                         recipe.alpha, recipe.dropout, device, folder, recipe.data,
-                         recipe.class_weights, exclude_slices=recipe.exclude_slices,
-                         max_train_rows=train_rows)
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / TRAIN_LOG).open("w", encoding="utf-8") as log, \
+                    contextlib.redirect_stdout(Tee(sys.stdout, log)):  # kept with the member
+                meta = train(seed, recipe.epochs, recipe.batch_size, recipe.learning_rate,
+                             recipe.rank, recipe.alpha, recipe.dropout, device, folder,
+                             recipe.data, recipe.class_weights,
+                             exclude_slices=recipe.exclude_slices, max_train_rows=train_rows)
             member = uncalibrated_probabilities(folder, [row.text for row in dev], device)
             probabilities.setdefault(name, []).append(member)
             seconds = time.time() - begun

@@ -141,8 +141,8 @@ def average_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
 
 
 def train(seed: int, epochs: int, batch_size: int, learning_rate: float, rank: int, alpha: int,
-          dropout: float, device: str, output: Path, data: str = "real+written",
-          class_weights: str = "none", average_epochs: int = 1,
+          dropout: float, device: str, output: Path, data: str = DEFAULT.data,
+          class_weights: str = DEFAULT.class_weights, average_epochs: int = 1,
           snapshots: Path | None = None, exclude_slices: Sequence[str] = (),
           max_train_rows: int | None = None) -> dict[str, object]:
     """Train one member and write it to `output`; `max_train_rows` keeps only the first
