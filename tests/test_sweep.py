@@ -88,7 +88,7 @@ def test_a_smoke_sweep_trains_scores_and_returns_the_best_members(tmp_path):
     grid.write_text("seeds = [13]\n[[recipe]]\nname = 'base'\n"
                     "[[recipe]]\nname = 'wide'\nrank = 4\nalpha = 8\nlearning_rate = 3e-3\n")
     output = tmp_path / "out"
-    report = sweep(grid, output, tmp_path / "work", "cpu", epochs=1, train_rows=32)
+    report = sweep(load_grid(grid), output, tmp_path / "work", "cpu", epochs=1, train_rows=32)
 
     written = json.loads((output / "sweep.json").read_text())
     assert written == json.loads(json.dumps(report))

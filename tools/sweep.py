@@ -68,7 +68,7 @@ def load_grid(path: Path) -> tuple[list[int], list[tuple[str, Recipe]]]:
     if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds) \
             or len(set(seeds)) < len(seeds):
         raise SweepGridError(f"{path}: seeds must be a list of distinct integers")
-    fields = {f.name: f for f in dataclasses.fields(Recipe)}
+    fields = [f.name for f in dataclasses.fields(Recipe)]
     recipes: list[tuple[str, Recipe]] = []
     for number, entry in enumerate(grid.get("recipe", []), start=1):
         where = f"{path}: recipe {number} ({entry.get('name', 'no name')!r})"
@@ -86,10 +86,10 @@ def load_grid(path: Path) -> tuple[list[int], list[tuple[str, Recipe]]]:
             values["exclude_slices"] = tuple(values["exclude_slices"])
         for key, value in values.items():
             expected = type(getattr(DEFAULT, key))
-            if not isinstance(value, expected) or isinstance(value, bool):
-                if not (expected is float and type(value) is int):
-                    kind = "a list" if expected is tuple else expected.__name__
-                    raise SweepGridError(f"{where}: {key} must be {kind}")
+            integer_rate = expected is float and type(value) is int
+            if not integer_rate and (not isinstance(value, expected) or isinstance(value, bool)):
+                kind = "a list" if expected is tuple else expected.__name__
+                raise SweepGridError(f"{where}: {key} must be {kind}")
         recipes.append((entry["name"], Recipe(**values)))
     if not recipes:
         raise SweepGridError(f"{path}: no [[recipe]]")
@@ -145,15 +145,17 @@ def fits_in_budget(elapsed: float, epoch_seconds: list[float], epochs: int,
     return elapsed + max(epoch_seconds) * epochs <= budget_seconds
 
 
-def sweep(grid: Path, output: Path, work: Path, device: str, budget_seconds: float | None = None,
-          epochs: int | None = None, train_rows: int | None = None) -> dict[str, object]:
+def sweep(grid: tuple[list[int], list[tuple[str, Recipe]]], output: Path, work: Path,
+          device: str, budget_seconds: float | None = None, epochs: int | None = None,
+          train_rows: int | None = None) -> dict[str, object]:
+    """Run the grid `load_grid` read (seeds, named recipes); see the module's doc."""
     from stancewatch.models.metrics import f_avg_difference
     from tools.calibrate import uncalibrated_probabilities
     from tools.dataset import real_splits
     from tools.ensemble import TRAIN_LOG
     from tools.train import train
 
-    seeds, recipes = load_grid(grid)
+    seeds, recipes = grid
     if epochs is not None:
         recipes = [(name, dataclasses.replace(r, epochs=epochs)) for name, r in recipes]
     dev = real_splits()["dev"]
@@ -262,13 +264,13 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        load_grid(args.grid)
+        grid = load_grid(args.grid)
     except SweepGridError as exc:
         print(f"sweep: {exc}", file=sys.stderr)
         return 2
     work = args.work or Path(tempfile.mkdtemp(prefix="sweep-"))
     try:
-        report = sweep(args.grid, args.output, work, device, args.budget_seconds, args.epochs,
+        report = sweep(grid, args.output, work, device, args.budget_seconds, args.epochs,
                        args.train_rows)
     finally:
         if args.work is None:
